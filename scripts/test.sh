@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Set up everything on a fresh Debian machine, lint, then run the test suite.
+# Usage: bash scripts/test.sh [pytest args...]   (exit code: pytest's; "no tests" fails)
+set -euo pipefail
+
+# shellcheck source=scripts/_setup.sh
+source "$(dirname "${BASH_SOURCE[0]}")/_setup.sh"
+cd "$REPO_ROOT"
+setup_all
+
+log "ruff check"
+"$VENV/bin/ruff" check .
+log "mypy"
+"$VENV/bin/mypy"
+
+# One pytest pass. Runs the installed package: .venv/bin/pytest from the repo root
+# (not `python -m pytest`, which would put the source folder on sys.path).
+run_pytest() {
+    local label="$1"; shift
+    log "pytest ($label)"
+    local rc=0
+    "$VENV/bin/pytest" "$@" || rc=$?
+    if [ "$rc" -eq 5 ]; then
+        log "pytest ($label) collected no tests: treated as failure"
+        rc=1
+    fi
+    return "$rc"
+}
+
+status=0
+run_pytest "default" "$@" || status=$?
+
+# --- Further passes go here, each as: run_pytest "<label>" "$@" || status=$? ---
+# e.g. the pure-Python reference: AIOMYSQL_NO_EXTENSIONS=1 run_pytest "no extensions" "$@" || status=$?
+
+exit "$status"
