@@ -1,0 +1,46 @@
+"""aiomysql: a fast, dependable asyncio driver for MySQL and MariaDB."""
+
+from ._version import __version__
+from .connection import Connection, connect
+from .cursors import Cursor, DictCursor, SSCursor, SSDictCursor
+from .errors import (
+    DatabaseError,
+    DataError,
+    Error,
+    IntegrityError,
+    InterfaceError,
+    InternalError,
+    MySQLError,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+    Warning,
+)
+
+apilevel = "2.0"
+threadsafety = 1
+paramstyle = "pyformat"
+
+__all__ = [
+    "__version__",
+    "apilevel",
+    "threadsafety",
+    "paramstyle",
+    "connect",
+    "Connection",
+    "Cursor",
+    "DictCursor",
+    "SSCursor",
+    "SSDictCursor",
+    "Warning",
+    "Error",
+    "MySQLError",
+    "InterfaceError",
+    "DatabaseError",
+    "DataError",
+    "OperationalError",
+    "IntegrityError",
+    "InternalError",
+    "ProgrammingError",
+    "NotSupportedError",
+]

@@ -1,0 +1,722 @@
+"""Connection: drives the sans-IO protocol core over an asyncio transport."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import sys
+import warnings
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from . import converters
+from ._context import AwaitableContext
+from ._version import __version__
+from ._wire import Wire
+from .charset import charset_by_name
+from .constants import CLIENT, CR, SERVER_STATUS
+from .decode_plan import build_text_plan
+from .errors import Error, InterfaceError, OperationalError, ProgrammingError
+from .local_infile import named_local_file
+from .protocol import commands
+from .protocol import events as ev
+from .protocol.auth import AuthContext
+from .protocol.core import ClientCore, State
+from .protocol.handshake import Greeting
+from .protocol.results import Column, OkPacket
+from .result import Result
+
+if TYPE_CHECKING:
+    from .cursors import Cursor
+
+logger = logging.getLogger("aiomysql")
+
+DEFAULT_CAPABILITIES = (
+    CLIENT.LONG_PASSWORD
+    | CLIENT.LONG_FLAG
+    | CLIENT.PROTOCOL_41
+    | CLIENT.TRANSACTIONS
+    | CLIENT.SECURE_CONNECTION
+    | CLIENT.MULTI_RESULTS
+    | CLIENT.PS_MULTI_RESULTS
+    | CLIENT.PLUGIN_AUTH
+    | CLIENT.PLUGIN_AUTH_LENENC_CLIENT_DATA
+    | CLIENT.CONNECT_ATTRS
+    | CLIENT.DEPRECATE_EOF
+)
+
+#: Size of each packet when streaming a file for LOAD DATA LOCAL INFILE.
+INFILE_CHUNK = 1 << 16
+
+
+def _closed_error() -> InterfaceError:
+    return InterfaceError(0, "Connection is not connected (it was closed or lost)")
+
+
+class Connection:
+    """One connection to a MySQL or MariaDB server. Create it with ``await connect(...)``."""
+
+    def __init__(
+        self,
+        host: str | None = "localhost",
+        user: str | None = None,
+        password: str = "",
+        db: str | None = None,
+        port: int = 3306,
+        unix_socket: str | None = None,
+        charset: str = "",
+        sql_mode: str | None = None,
+        read_default_file: str | None = None,
+        conv: Mapping[Any, Any] | None = None,
+        use_unicode: bool | None = None,
+        client_flag: int = 0,
+        cursorclass: type[Cursor] | None = None,
+        init_command: str | None = None,
+        connect_timeout: float | None = None,
+        read_default_group: str | None = None,
+        autocommit: bool | None = False,
+        echo: bool = False,
+        local_infile: bool = False,
+        loop: asyncio.AbstractEventLoop | None = None,
+        ssl: Any = None,
+        auth_plugin: str = "",
+        program_name: str = "",
+        server_public_key: bytes | None = None,
+        max_allowed_packet: int = 16 * 1024 * 1024,
+        database: str | None = None,
+        connect_attrs: Mapping[str, str] | None = None,
+    ) -> None:
+        if loop is not None:
+            warnings.warn(
+                "the loop argument is deprecated and ignored", DeprecationWarning, stacklevel=3
+            )
+        if read_default_file or read_default_group:
+            raise NotImplementedError("read_default_file is not supported yet")
+        if ssl:
+            raise NotImplementedError("TLS is not supported yet")
+        from .cursors import Cursor
+
+        self._host = host or "localhost"
+        self._port = int(port)
+        self._user = user or ""
+        self._password = password or ""
+        self._db = database if database is not None else db
+        self._unix_socket = unix_socket
+        self._charset_name = (charset or "utf8mb4").lower()
+        self._charset = charset_by_name(self._charset_name)
+        self._encoding = self._charset.encoding
+        self._use_unicode = True if use_unicode is None else bool(use_unicode)
+        self._sql_mode = sql_mode
+        conv = converters.conversions if conv is None else conv
+        self._encoders = {k: v for k, v in conv.items() if not isinstance(k, int)}
+        self._decoders = {k: v for k, v in conv.items() if isinstance(k, int)}
+        self._client_flag = client_flag
+        self._cursorclass: type[Cursor] = cursorclass or Cursor
+        self._init_command = init_command
+        self._connect_timeout = connect_timeout
+        self._autocommit_mode = autocommit
+        self._echo = echo
+        self._local_infile = local_infile
+        self._auth_plugin = auth_plugin
+        self._program_name = program_name
+        self._server_public_key = server_public_key
+        self._max_allowed_packet = max_allowed_packet
+        self._connect_attrs = dict(connect_attrs or {})
+        self._core: ClientCore | None = None
+        self._wire: Wire | None = None
+        self._greeting: Greeting | None = None
+        self._result: Result | None = None
+        self._last_ok: OkPacket | None = None
+        self._unbuffered: Result | None = None
+        self._named_infile: bytes | None = None
+
+    # -- connecting ----------------------------------------------------------
+
+    async def _connect(self) -> None:
+        """Open the socket, log in and apply the session settings."""
+        if self._wire is not None:
+            self.close()
+        try:
+            if self._connect_timeout:
+                await asyncio.wait_for(self._open_and_login(), self._connect_timeout)
+            else:
+                await self._open_and_login()
+        except asyncio.TimeoutError:
+            self.close()
+            raise OperationalError(
+                CR.CR_CONN_HOST_ERROR,
+                f"Can't connect to MySQL server on {self._address()} (timed out after "
+                f"{self._connect_timeout} s)",
+            ) from None
+        except OSError as exc:
+            self.close()
+            raise OperationalError(
+                CR.CR_CONN_HOST_ERROR, f"Can't connect to MySQL server on {self._address()} ({exc})"
+            ) from exc
+        except BaseException:
+            self.close()
+            raise
+        try:
+            await self._apply_session_settings()
+        except BaseException:
+            self.close()
+            raise
+
+    def _address(self) -> str:
+        if self._unix_socket:
+            return repr(self._unix_socket)
+        return f"'{self._host}:{self._port}'"
+
+    async def _open_and_login(self) -> None:
+        loop = asyncio.get_running_loop()
+        core = ClientCore(encoding=self._encoding, plan_builder=self._plan_for)
+        wire = Wire(core, loop)
+        if self._unix_socket:
+            await loop.create_unix_connection(lambda: wire, self._unix_socket)
+        else:
+            transport, _ = await loop.create_connection(lambda: wire, self._host, self._port)
+            sock = transport.get_extra_info("socket")
+            if sock is not None:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._core, self._wire = core, wire
+        greeting = await self._next_event()
+        assert isinstance(greeting, Greeting)
+        self._greeting = greeting
+        if not greeting.capabilities & CLIENT.PROTOCOL_41:
+            raise OperationalError(CR.CR_VERSION_ERROR, "The server is too old (no PROTOCOL_41)")
+        capabilities = (DEFAULT_CAPABILITIES | self._client_flag) & greeting.capabilities
+        capabilities |= CLIENT.PROTOCOL_41
+        if self._db:
+            capabilities |= CLIENT.CONNECT_WITH_DB
+        if self._local_infile:
+            capabilities |= CLIENT.LOCAL_FILES
+        else:
+            capabilities &= ~CLIENT.LOCAL_FILES
+        auth = AuthContext(
+            self._password.encode("utf-8"),
+            secure_channel=bool(self._unix_socket),
+            server_public_key=self._server_public_key,
+        )
+        wire.write(
+            core.handshake_response(
+                capabilities=capabilities,
+                charset_id=self._charset.id if self._charset.id < 256 else 45,
+                user=self._user.encode("utf-8"),
+                database=self._db.encode("utf-8") if self._db else None,
+                auth=auth,
+                plugin_name=self._auth_plugin or None,
+                attributes=self._attributes(),
+            )
+        )
+        while True:
+            event = await self._next_event()
+            if isinstance(event, ev.SendData):
+                wire.write(event.data)
+            elif isinstance(event, ev.Authenticated):
+                return
+
+    def _attributes(self) -> dict[str, str]:
+        attrs = {
+            "_client_name": "aiomysql",
+            "_client_version": __version__,
+            "_pid": str(os.getpid()),
+            "_os": sys.platform,
+        }
+        if self._program_name:
+            attrs["program_name"] = self._program_name
+        attrs.update(self._connect_attrs)
+        return attrs
+
+    async def _apply_session_settings(self) -> None:
+        settings = []
+        if self._charset.id >= 256:
+            settings.append(f"NAMES {self._charset.name} COLLATE {self._charset.collation}")
+        if self._sql_mode is not None:
+            settings.append(f"sql_mode={self.escape(self._sql_mode)}")
+        if settings:
+            await self.run_query("SET " + ", ".join(settings))
+        if self._init_command is not None:
+            await self.run_query(self._init_command)
+            await self.commit()
+        if self._autocommit_mode is not None:
+            await self.autocommit(self._autocommit_mode)
+
+    def _plan_for(self, columns: list[Column]) -> Any:
+        return build_text_plan(columns, self._encoding, self._use_unicode, self._decoders)
+
+    # -- the event loop edge ---------------------------------------------------
+
+    async def _next_event(self) -> ev.Event:
+        core, wire = self._core, self._wire
+        if core is None or wire is None:
+            raise _closed_error()
+        while True:
+            event = core.next_event()
+            if event is not ev.NEED_DATA:
+                return event
+            await wire.wait_data()
+
+    def _write(self, data: bytes) -> None:
+        if self._wire is None:
+            raise _closed_error()
+        self._wire.write(data)
+
+    def _require_core(self) -> ClientCore:
+        core = self._core
+        if core is None or core.state in (State.CLOSED, State.BROKEN):
+            raise _closed_error()
+        return core
+
+    def _abort_if_unsettled(self) -> None:
+        """After an interrupted command: a connection mid-conversation cannot be reused."""
+        core = self._core
+        if core is not None and core.state is not State.IDLE:
+            self._force_close()
+
+    def _force_close(self) -> None:
+        core, wire = self._core, self._wire
+        self._core = self._wire = None
+        self._unbuffered = None
+        if core is not None:
+            core.abort()
+        if wire is not None and wire.transport is not None:
+            wire.transport.abort()
+
+    # -- running statements ----------------------------------------------------
+
+    async def run_query(self, sql: str | bytes, unbuffered: bool = False) -> Result:
+        """Send one COM_QUERY and read its first result (all rows unless ``unbuffered``)."""
+        core = self._require_core()
+        if core.state is State.RESULT:
+            await self._discard_pending_results()
+        if isinstance(sql, str):
+            try:
+                sql = sql.encode(self._encoding)
+            except UnicodeEncodeError as exc:
+                raise ProgrammingError(
+                    0, f"The statement cannot be encoded as {self._charset_name}: {exc}"
+                ) from None
+        if self._local_infile:
+            self._named_infile = named_local_file(sql, self._no_backslash_escapes())
+        if self._echo:
+            logger.info("%s", sql.decode(self._encoding, "replace"))
+        try:
+            self._write(core.send_command(commands.com_query(sql)))
+            return await self._read_result(unbuffered)
+        except BaseException:
+            self._abort_if_unsettled()
+            raise
+
+    async def next_result(self, unbuffered: bool = False) -> Result | None:
+        """Read the next result of a multi-result statement, None when there is none."""
+        core = self._require_core()
+        if core.state is State.ROWS and self._unbuffered is not None:
+            await self.discard_unbuffered()
+        if core.state is not State.RESULT:
+            return None
+        try:
+            return await self._read_result(unbuffered)
+        except BaseException:
+            self._abort_if_unsettled()
+            raise
+
+    async def _discard_pending_results(self) -> None:
+        while self._core is not None and self._core.state is State.RESULT:
+            await self.next_result()
+
+    async def _read_result(self, unbuffered: bool) -> Result:
+        event = await self._next_event()
+        if isinstance(event, ev.LocalInfileRequest):
+            event = await self._answer_local_infile(event.filename)
+        if isinstance(event, OkPacket):
+            result = Result.from_ok(event)
+            self._result = result
+            self._last_ok = event
+            return result
+        if not isinstance(event, ev.ResultSetHeader):
+            raise InterfaceError(0, f"unexpected protocol event {event!r}")
+        result = Result()
+        result.columns = event.columns
+        self._result = result
+        if unbuffered:
+            result.rows = []
+            self._unbuffered = result
+            return result
+        rows: list[tuple[Any, ...]] = []
+        core = self._core
+        wire = self._wire
+        assert core is not None and wire is not None
+        while True:
+            event = core.next_event()
+            if event is ev.NEED_DATA:
+                await wire.wait_data()
+            elif isinstance(event, ev.RowBatch):
+                rows += event.rows
+            else:
+                assert isinstance(event, ev.ResultSetEnd)
+                self._end_result(result, event)
+                result.rows = rows
+                result.affected_rows = len(rows)
+                return result
+
+    def _end_result(self, result: Result, end: ev.ResultSetEnd) -> None:
+        result.warning_count = end.warnings
+        result.server_status = end.status
+        result.complete = True
+
+    async def read_unbuffered_rows(self, result: Result) -> list[tuple[Any, ...]]:
+        """Next batch of rows of an unbuffered result; an empty list once it is complete."""
+        if result.complete:
+            return []
+        if result is not self._unbuffered:
+            raise InterfaceError(0, "this unbuffered result is no longer being read")
+        try:
+            event = await self._next_event()
+        except BaseException:
+            self._abort_if_unsettled()
+            raise
+        if isinstance(event, ev.RowBatch):
+            return event.rows
+        assert isinstance(event, ev.ResultSetEnd)
+        self._end_result(result, event)
+        self._unbuffered = None
+        return []
+
+    async def discard_unbuffered(self) -> None:
+        """Read and drop the rest of the unbuffered result being read, if any."""
+        result = self._unbuffered
+        while result is not None and not result.complete:
+            await self.read_unbuffered_rows(result)
+        self._unbuffered = None
+
+    async def _answer_local_infile(self, requested: bytes) -> ev.Event:
+        """Stream the requested file if it is the one the statement named; else refuse.
+
+        Either way the exchange is completed (an empty packet ends the file) so the
+        connection stays usable; a refusal is raised after the server's reply.
+        """
+        core, wire = self._core, self._wire
+        assert core is not None and wire is not None
+        named, self._named_infile = self._named_infile, None
+        refusal = None
+        if not self._local_infile:
+            refusal = "LOAD DATA LOCAL INFILE is disabled; connect with local_infile=True"
+        elif named is None or requested != named:
+            refusal = (
+                f"The server asked for local file {requested!r}, but the statement named "
+                f"{named!r}; refused"
+            )
+        else:
+            try:
+                with open(os.fsdecode(requested), "rb") as f:
+                    while chunk := f.read(INFILE_CHUNK):
+                        wire.write(core.local_infile_chunk(chunk))
+                        await wire.drain()
+            except OSError as exc:
+                refusal = f"Can't read local file {requested!r}: {exc}"
+        wire.write(core.local_infile_done())
+        event = await self._next_event()
+        if refusal is not None:
+            raise OperationalError(CR.CR_UNKNOWN_ERROR, refusal)
+        return event
+
+    async def _command_ok(self, payload: bytes) -> OkPacket:
+        core = self._require_core()
+        if core.state is State.RESULT:
+            await self._discard_pending_results()
+        try:
+            self._write(core.send_command(payload))
+            event = await self._next_event()
+        except BaseException:
+            self._abort_if_unsettled()
+            raise
+        if not isinstance(event, OkPacket):
+            self._force_close()
+            raise OperationalError(CR.CR_MALFORMED_PACKET, "expected an OK packet")
+        return event
+
+    # -- public API ----------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        """True when the connection cannot be used (closed, lost or broken)."""
+        core = self._core
+        return core is None or core.state in (State.CLOSED, State.BROKEN)
+
+    def close(self) -> None:
+        """Close at once (not a coroutine); a polite COM_QUIT is sent when the line is idle."""
+        core, wire = self._core, self._wire
+        self._core = self._wire = None
+        self._unbuffered = None
+        if wire is None or wire.transport is None:
+            return
+        if core is not None and core.state is State.IDLE and wire.lost is None:
+            try:
+                wire.write(core.send_quit(commands.com_quit()))
+            except Error:
+                pass
+        if core is not None:
+            core.abort()
+        wire.transport.close()
+
+    async def ensure_closed(self) -> None:
+        """Send COM_QUIT and wait for the server to close the connection."""
+        core, wire = self._core, self._wire
+        if wire is None or core is None:
+            return
+        if core.state is not State.IDLE or wire.lost is not None:
+            self._force_close()
+            return
+        self._core = self._wire = None
+        wire.write(core.send_quit(commands.com_quit()))
+        transport = wire.transport
+        assert transport is not None
+        transport.close()
+        try:
+            await asyncio.wait_for(wire.wait_closed(), 5)
+        except (asyncio.TimeoutError, Error):
+            transport.abort()
+
+    async def __aenter__(self) -> Connection:
+        return self
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is not None:
+            self.close()
+        else:
+            await self.ensure_closed()
+
+    def __del__(self, _warn: Callable[..., None] = warnings.warn) -> None:
+        wire = getattr(self, "_wire", None)
+        if wire is not None and wire.transport is not None and not wire.transport.is_closing():
+            _warn(f"Unclosed connection {self!r}", ResourceWarning, source=self)
+            try:
+                wire.transport.abort()
+            except RuntimeError:
+                pass
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else "open"
+        return f"<aiomysql.Connection {state} {self._address()}>"
+
+    def cursor(self, *cursors: type[Cursor]) -> Any:
+        """A new cursor (of ``cursors`` mixed together, or of the connection's cursorclass)."""
+        from .cursors import make_cursor
+
+        return make_cursor(self, cursors)
+
+    async def query(self, sql: str | bytes, unbuffered: bool = False) -> int:
+        """Run ``sql`` and return the affected row count (aiomysql compatibility)."""
+        result = await self.run_query(sql, unbuffered)
+        return result.affected_rows
+
+    async def autocommit(self, value: bool) -> None:
+        """Turn autocommit on or off (a round trip only when it changes)."""
+        self._autocommit_mode = bool(value)
+        if bool(value) != self.get_autocommit():
+            await self.run_query(f"SET AUTOCOMMIT = {int(bool(value))}")
+
+    def get_autocommit(self) -> bool:
+        """Whether the server says autocommit is on."""
+        return bool(self._server_status() & SERVER_STATUS.SERVER_STATUS_AUTOCOMMIT)
+
+    def get_transaction_status(self) -> bool:
+        """Whether a transaction is open on the server."""
+        return bool(self._server_status() & SERVER_STATUS.SERVER_STATUS_IN_TRANS)
+
+    def _server_status(self) -> int:
+        return self._core.server_status if self._core is not None else 0
+
+    async def begin(self) -> None:
+        """Start a transaction."""
+        await self.run_query("BEGIN")
+
+    async def commit(self) -> None:
+        """Commit the current transaction."""
+        await self.run_query("COMMIT")
+
+    async def rollback(self) -> None:
+        """Roll back the current transaction."""
+        await self.run_query("ROLLBACK")
+
+    async def select_db(self, db: str) -> None:
+        """Make ``db`` the default database (COM_INIT_DB)."""
+        await self._command_ok(commands.com_init_db(db.encode(self._encoding)))
+        self._db = db
+
+    async def ping(self, reconnect: bool = True) -> None:
+        """Check the connection is alive; reconnect if it is not and ``reconnect`` is true."""
+        if self.closed:
+            if not reconnect:
+                raise _closed_error()
+            await self._connect()
+            reconnect = False
+        try:
+            await self._command_ok(commands.com_ping())
+        except Error:
+            if not reconnect:
+                raise
+            await self._connect()
+            await self._command_ok(commands.com_ping())
+
+    async def reset_connection(self) -> None:
+        """COM_RESET_CONNECTION: drop session state, then re-apply this connection's settings."""
+        await self._command_ok(commands.com_reset_connection())
+        await self._apply_session_settings()
+
+    def escape(self, obj: Any) -> str:
+        """``obj`` as an SQL literal, for the connection's escaping mode."""
+        if isinstance(obj, str):
+            return "'" + self.escape_string(obj) + "'"
+        return converters.escape_item(
+            obj, self._encoders, no_backslash_escapes=self._no_backslash_escapes()
+        )
+
+    def literal(self, obj: Any) -> str:
+        """Alias of escape()."""
+        return self.escape(obj)
+
+    def escape_string(self, s: str) -> str:
+        """``s`` escaped for use inside a quoted SQL string."""
+        return converters.escape_string(s, self._no_backslash_escapes())
+
+    def _no_backslash_escapes(self) -> bool:
+        return bool(self._server_status() & SERVER_STATUS.SERVER_STATUS_NO_BACKSLASH_ESCAPES)
+
+    def insert_id(self) -> int:
+        """The AUTO_INCREMENT id the last statement generated."""
+        return self._result.insert_id if self._result is not None else 0
+
+    def affected_rows(self) -> int:
+        """Rows the last statement changed (or returned)."""
+        return self._result.affected_rows if self._result is not None else 0
+
+    def thread_id(self) -> int:
+        """The server's id for this connection (for KILL and the process list)."""
+        return self._greeting.connection_id if self._greeting is not None else 0
+
+    def get_server_info(self) -> str:
+        """The server's version string (MariaDB's real one, without the 5.5.5- prefix)."""
+        return self._greeting.server_version if self._greeting is not None else ""
+
+    @property
+    def server_version(self) -> str:
+        """The server's version string."""
+        return self.get_server_info()
+
+    def character_set_name(self) -> str:
+        """The connection's character set name."""
+        return self._charset_name
+
+    def get_proto_info(self) -> int:
+        """The protocol version (always 10)."""
+        return self._greeting.protocol_version if self._greeting is not None else 10
+
+    def get_host_info(self) -> str:
+        """Where the connection goes."""
+        return (
+            "Localhost via UNIX socket"
+            if self._unix_socket
+            else f"socket {self._host}:{self._port}"
+        )
+
+    @property
+    def host(self) -> str:
+        """Server host name."""
+        return self._host
+
+    @property
+    def port(self) -> int:
+        """Server port."""
+        return self._port
+
+    @property
+    def unix_socket(self) -> str | None:
+        """Unix socket path, if one is used."""
+        return self._unix_socket
+
+    @property
+    def user(self) -> str:
+        """The user name logged in as."""
+        return self._user
+
+    @property
+    def db(self) -> str | None:
+        """The default database."""
+        return self._db
+
+    @property
+    def charset(self) -> str:
+        """The connection's character set name."""
+        return self._charset_name
+
+    @property
+    def encoding(self) -> str:
+        """The Python codec used for text."""
+        return self._encoding
+
+    @property
+    def echo(self) -> bool:
+        """Whether statements are logged to the ``aiomysql`` logger."""
+        return self._echo
+
+    @property
+    def encoders(self) -> dict[Any, Any]:
+        """Python type -> SQL literal functions used for parameters."""
+        return self._encoders
+
+    @property
+    def decoders(self) -> dict[int, Any]:
+        """Field type -> value functions used for results."""
+        return self._decoders
+
+    @property
+    def max_allowed_packet(self) -> int:
+        """Largest statement the client will send."""
+        return self._max_allowed_packet
+
+    @property
+    def local_infile(self) -> bool:
+        """Whether LOAD DATA LOCAL INFILE is allowed."""
+        return self._local_infile
+
+    @property
+    def last_result(self) -> Result | None:
+        """The result of the most recent statement."""
+        return self._result
+
+
+async def _connect(**kwargs: Any) -> Connection:
+    conn = Connection(**kwargs)
+    await conn._connect()
+    return conn
+
+
+async def _close_on_exit(conn: Connection, exc: BaseException | None) -> None:
+    if exc is not None:
+        conn.close()
+    else:
+        await conn.ensure_closed()
+
+
+def connect(
+    host: str | None = "localhost",
+    user: str | None = None,
+    password: str = "",
+    db: str | None = None,
+    port: int = 3306,
+    **kwargs: Any,
+) -> AwaitableContext[Connection]:
+    """Open a connection: ``conn = await connect(...)`` or ``async with connect(...) as conn``.
+
+    Accepts every parameter of :class:`Connection`.
+    """
+    return AwaitableContext(
+        _connect(host=host, user=user, password=password, db=db, port=port, **kwargs),
+        _close_on_exit,
+    )
+
+
+__all__ = ["Connection", "connect"]

@@ -1,0 +1,448 @@
+"""The client side of the MySQL protocol as a state machine: feed bytes, pull events.
+
+States and what moves between them (the only place transitions happen):
+
+    GREETING     --greeting read-------------------> HANDSHAKE  (caller answers it)
+    HANDSHAKE    --handshake_response() sent-------> AUTH
+    AUTH         --OK------------------------------> IDLE       (Authenticated)
+                 --auth switch / more data---------> AUTH       (SendData)
+                 --ERR-----------------------------> CLOSED     (error raised)
+    IDLE         --send_command()------------------> RESULT
+    RESULT       --OK (more results)---------------> RESULT     (OkPacket)
+                 --OK------------------------------> IDLE       (OkPacket)
+                 --ERR-----------------------------> IDLE       (error raised)
+                 --column count--------------------> COLUMNS
+                 --0xFB filename-------------------> INFILE     (LocalInfileRequest)
+    COLUMNS      --last definition, DEPRECATE_EOF--> ROWS       (ResultSetHeader)
+                 --last definition-----------------> COLUMNS_EOF
+    COLUMNS_EOF  --EOF-----------------------------> ROWS       (ResultSetHeader)
+    ROWS         --rows----------------------------> ROWS       (RowBatch)
+                 --EOF/OK (more results)-----------> RESULT     (ResultSetEnd)
+                 --EOF/OK--------------------------> IDLE       (ResultSetEnd)
+                 --ERR-----------------------------> IDLE       (error raised)
+    INFILE       --local_infile_done()-------------> RESULT
+    any          --malformed bytes-----------------> BROKEN     (ProtocolError raised)
+    any          --send_quit() / abort()-----------> CLOSED / BROKEN
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+
+from ..constants import CLIENT, CR, SERVER_STATUS
+from ..errors import Error, InterfaceError, ProgrammingError
+from . import events as ev
+from .auth import AuthContext, AuthPlugin, plugin_for
+from .handshake import Greeting, handshake_response, parse_greeting, ssl_request
+from .packets import MAX_FRAME, MAX_PACKET_LIMIT, ProtocolError, Reader, frame
+from .results import (
+    EOF_HEADER,
+    ERR_HEADER,
+    LOCAL_INFILE_HEADER,
+    OK_HEADER,
+    Column,
+    parse_column,
+    parse_eof,
+    parse_error,
+    parse_ok,
+)
+from .rows import Plan, decode_text_row, decode_text_rows
+
+_COLUMN_CACHE_SIZE = 1024
+
+
+class State(enum.Enum):
+    """Where the core is in the conversation with the server."""
+
+    GREETING = "greeting"
+    HANDSHAKE = "handshake"
+    AUTH = "auth"
+    IDLE = "idle"
+    RESULT = "result"
+    COLUMNS = "columns"
+    COLUMNS_EOF = "columns_eof"
+    ROWS = "rows"
+    INFILE = "infile"
+    CLOSED = "closed"
+    BROKEN = "broken"
+
+
+def _default_plan(columns: list[Column]) -> Plan:
+    return (None,) * len(columns)
+
+
+class ClientCore:
+    """A sans-IO MySQL client connection: ``receive_data`` bytes, then ``next_event``."""
+
+    def __init__(
+        self,
+        *,
+        encoding: str = "utf-8",
+        max_packet: int = MAX_PACKET_LIMIT,
+        plan_builder: Callable[[list[Column]], Plan] = _default_plan,
+    ) -> None:
+        self.state = State.GREETING
+        self.encoding = encoding
+        self.max_packet = max_packet
+        self.plan_builder = plan_builder
+        self.capabilities = 0
+        self.server_status = 0
+        self.greeting: Greeting | None = None
+        self.columns: list[Column] = []
+        self._data = b""
+        self._pos = 0
+        self._pending: list[bytes] = []
+        self._pending_len = 0
+        self._need = 4
+        self._seq = 0
+        self._ncols = 0
+        self._plan: Plan = ()
+        self._auth_ctx = AuthContext(b"")
+        self._plugin: AuthPlugin | None = None
+        self._column_cache: dict[bytes, Column] = {}
+
+    # -- input ---------------------------------------------------------------
+
+    def receive_data(self, data: bytes) -> None:
+        """Buffer bytes received from the server."""
+        if data:
+            self._pending.append(data)
+            self._pending_len += len(data)
+
+    def buffered(self) -> int:
+        """Bytes received and not yet consumed."""
+        return len(self._data) - self._pos + self._pending_len
+
+    def has_enough_data(self) -> bool:
+        """True when enough bytes are buffered for next_event() to make progress."""
+        return self.buffered() >= self._need
+
+    def _consolidate(self) -> None:
+        if not self._pending:
+            return
+        rest = len(self._data) - self._pos
+        if rest == 0 and len(self._pending) == 1:
+            self._data = self._pending[0]
+        elif rest == 0:
+            self._data = b"".join(self._pending)
+        else:
+            self._pending.insert(0, memoryview(self._data)[self._pos :])  # type: ignore[arg-type]
+            self._data = b"".join(self._pending)
+        self._pos = 0
+        self._pending = []
+        self._pending_len = 0
+
+    def _read_packet(self) -> bytes | None:
+        """One whole logical packet (frames joined), or None until it has all arrived."""
+        if self.buffered() < self._need:
+            return None
+        self._consolidate()
+        data = self._data
+        end = len(data)
+        p = self._pos
+        seq = self._seq
+        total = 0
+        spans: list[tuple[int, int]] = []
+        while True:
+            if end - p < 4:
+                self._need = p - self._pos + 4
+                return None
+            length = data[p] | data[p + 1] << 8 | data[p + 2] << 16
+            if data[p + 3] != seq:
+                raise ProtocolError(f"packet sequence id {data[p + 3]}, expected {seq}")
+            total += length
+            if total > self.max_packet:
+                raise ProtocolError(
+                    f"packet of at least {total} bytes exceeds the limit of {self.max_packet}"
+                )
+            if end - p - 4 < length:
+                self._need = p - self._pos + 4 + length
+                return None
+            spans.append((p + 4, p + 4 + length))
+            seq = (seq + 1) & 0xFF
+            p += 4 + length
+            if length < MAX_FRAME:
+                break
+        self._pos = p
+        self._seq = seq
+        self._need = 4
+        if len(spans) == 1:
+            start, stop = spans[0]
+            return data[start:stop]
+        view = memoryview(data)
+        return b"".join(view[a:b] for a, b in spans)
+
+    # -- output --------------------------------------------------------------
+
+    def _frame(self, payload: bytes) -> bytes:
+        out, self._seq = frame(payload, self._seq)
+        return out
+
+    def ssl_request(self, capabilities: int, charset_id: int) -> bytes:
+        """Bytes of the SSLRequest; send them, then upgrade the transport to TLS."""
+        self._expect(State.HANDSHAKE)
+        self.capabilities = capabilities | CLIENT.SSL
+        return self._frame(ssl_request(capabilities, self.max_packet, charset_id))
+
+    def handshake_response(
+        self,
+        *,
+        capabilities: int,
+        charset_id: int,
+        user: bytes,
+        database: bytes | None,
+        auth: AuthContext,
+        plugin_name: str | None = None,
+        attributes: dict[str, str] | None = None,
+    ) -> bytes:
+        """Bytes of HandshakeResponse41, answering the greeting's challenge."""
+        self._expect(State.HANDSHAKE)
+        assert self.greeting is not None
+        self.capabilities = capabilities | (self.capabilities & CLIENT.SSL)
+        self._auth_ctx = auth
+        name = plugin_name or self.greeting.auth_plugin or "mysql_native_password"
+        self._plugin = plugin_for(name, auth)
+        response = self._plugin.start(self.greeting.auth_data)
+        payload = handshake_response(
+            self.capabilities,
+            self.max_packet,
+            charset_id,
+            user,
+            response,
+            database,
+            name,
+            attributes,
+        )
+        self.state = State.AUTH
+        return self._frame(payload)
+
+    def send_command(self, payload: bytes) -> bytes:
+        """Bytes of a command packet; the core then waits for its response."""
+        if self.state is not State.IDLE:
+            raise self._out_of_sync()
+        self._seq = 0
+        self.state = State.RESULT
+        return self._frame(payload)
+
+    def send_quit(self, payload: bytes) -> bytes:
+        """Bytes of COM_QUIT; the connection is closed afterwards whatever its state."""
+        self._seq = 0
+        self.state = State.CLOSED
+        return self._frame(payload)
+
+    def local_infile_chunk(self, chunk: bytes) -> bytes:
+        """Bytes carrying one piece of the requested file (under one frame in size)."""
+        self._expect(State.INFILE)
+        if not chunk or len(chunk) >= MAX_FRAME:
+            raise ValueError("a LOCAL INFILE chunk must be 1 to 16 MiB - 2 bytes long")
+        return self._frame(chunk)
+
+    def local_infile_done(self) -> bytes:
+        """Bytes of the empty packet that ends the file; the server then answers."""
+        self._expect(State.INFILE)
+        self.state = State.RESULT
+        return self._frame(b"")
+
+    def abort(self) -> None:
+        """Mark the protocol state unknown: nothing more can be sent or read."""
+        if self.state is not State.CLOSED:
+            self.state = State.BROKEN
+
+    def _expect(self, state: State) -> None:
+        if self.state is not state:
+            raise self._out_of_sync()
+
+    def _out_of_sync(self) -> Error:
+        if self.state in (State.CLOSED, State.BROKEN):
+            return InterfaceError(0, "Connection is not usable (closed or broken)")
+        return ProgrammingError(
+            CR.CR_COMMANDS_OUT_OF_SYNC,
+            f"Command out of sync: the previous result is still being read ({self.state.value})",
+        )
+
+    # -- events --------------------------------------------------------------
+
+    def next_event(self) -> ev.Event:
+        """The next thing that happened, NEED_DATA if more bytes are needed first."""
+        try:
+            while True:
+                result = self._HANDLERS[self.state](self)
+                if result is not None:
+                    return result
+        except ProtocolError:
+            self.state = State.BROKEN
+            raise
+        except Error:
+            raise
+        except (ValueError, IndexError, ArithmeticError, TypeError) as exc:
+            self.state = State.BROKEN
+            raise ProtocolError(f"could not decode what the server sent ({exc!r})") from exc
+
+    def _on_greeting(self) -> ev.Event | None:
+        payload = self._read_packet()
+        if payload is None:
+            return ev.NEED_DATA
+        if payload[:1] == bytes((ERR_HEADER,)):
+            self.state = State.CLOSED
+            raise parse_error(payload)
+        self.greeting = parse_greeting(payload)
+        self.server_status = self.greeting.status
+        self.state = State.HANDSHAKE
+        return self.greeting
+
+    def _on_auth(self) -> ev.Event | None:
+        payload = self._read_packet()
+        if payload is None:
+            return ev.NEED_DATA
+        if not payload:
+            raise ProtocolError("empty packet during authentication")
+        head = payload[0]
+        if head == OK_HEADER:
+            ok = parse_ok(payload)
+            self.server_status = ok.status
+            self.state = State.IDLE
+            return ev.Authenticated(ok)
+        if head == ERR_HEADER:
+            self.state = State.CLOSED
+            raise parse_error(payload)
+        if head == EOF_HEADER:
+            r = Reader(payload, 1)
+            if not r.remaining():
+                raise ProtocolError("old-style auth switch (mysql_old_password) not supported")
+            name = r.null_terminated(required=False).decode("ascii", "replace")
+            data = r.rest()
+            if data.endswith(b"\0"):
+                data = data[:-1]
+            self._plugin = plugin_for(name, self._auth_ctx)
+            return ev.SendData(self._frame(self._plugin.start(data)))
+        if head == 0x01 and self._plugin is not None:
+            reply = self._plugin.more(payload[1:])
+            return None if reply is None else ev.SendData(self._frame(reply))
+        raise ProtocolError(f"unexpected packet 0x{head:02x} during authentication")
+
+    def _on_result(self) -> ev.Event | None:
+        payload = self._read_packet()
+        if payload is None:
+            return ev.NEED_DATA
+        if not payload:
+            raise ProtocolError("empty response packet")
+        head = payload[0]
+        if head == OK_HEADER:
+            ok = parse_ok(payload)
+            self._finish(ok.status)
+            return ok
+        if head == ERR_HEADER:
+            self.state = State.IDLE
+            raise parse_error(payload)
+        if head == LOCAL_INFILE_HEADER:
+            self.state = State.INFILE
+            return ev.LocalInfileRequest(payload[1:])
+        count = Reader(payload).lenenc_int()
+        if not count or count > 4096:
+            raise ProtocolError(f"invalid column count {count}")
+        self._ncols = count
+        self.columns = []
+        self.state = State.COLUMNS
+        return None
+
+    def _on_columns(self) -> ev.Event | None:
+        cache = self._column_cache
+        while len(self.columns) < self._ncols:
+            payload = self._read_packet()
+            if payload is None:
+                return ev.NEED_DATA
+            column = cache.get(payload)
+            if column is None:
+                if payload[:1] in (b"\xfe", b"\xff"):
+                    raise ProtocolError("result set ended inside its column definitions")
+                column = parse_column(payload, self.encoding)
+                if len(cache) >= _COLUMN_CACHE_SIZE:
+                    cache.clear()
+                cache[payload] = column
+            self.columns.append(column)
+        if self.capabilities & CLIENT.DEPRECATE_EOF:
+            return self._start_rows()
+        self.state = State.COLUMNS_EOF
+        return None
+
+    def _on_columns_eof(self) -> ev.Event | None:
+        payload = self._read_packet()
+        if payload is None:
+            return ev.NEED_DATA
+        if payload[:1] != bytes((EOF_HEADER,)):
+            raise ProtocolError("expected EOF after column definitions")
+        return self._start_rows()
+
+    def _start_rows(self) -> ev.Event:
+        self._plan = self.plan_builder(self.columns)
+        self.state = State.ROWS
+        return ev.ResultSetHeader(self.columns)
+
+    def _on_rows(self) -> ev.Event | None:
+        if self.buffered() < self._need:
+            return ev.NEED_DATA
+        if self._pending:
+            self._consolidate()
+        rows: list[tuple[object, ...]] = []
+        self._pos, self._seq = decode_text_rows(
+            self._data, self._pos, len(self._data), self._seq, self._plan, rows
+        )
+        if rows:
+            self._need = 4
+            return ev.RowBatch(rows)
+        payload = self._read_packet()
+        if payload is None:
+            return ev.NEED_DATA
+        if not payload:
+            raise ProtocolError("empty packet in a result set")
+        head = payload[0]
+        if head == EOF_HEADER and len(payload) < MAX_FRAME:
+            if self.capabilities & CLIENT.DEPRECATE_EOF:
+                ok = parse_ok(payload)
+                warnings, status = ok.warnings, ok.status
+            else:
+                warnings, status = parse_eof(payload)
+            self._finish(status)
+            return ev.ResultSetEnd(warnings, status)
+        if head == ERR_HEADER:
+            self.state = State.IDLE
+            raise parse_error(payload)
+        return ev.RowBatch([decode_text_row(payload, 0, len(payload), self._plan)])
+
+    def _on_idle(self) -> ev.Event | None:
+        payload = self._read_packet()
+        if payload is None:
+            return ev.NEED_DATA
+        self.state = State.BROKEN
+        if payload[:1] == bytes((ERR_HEADER,)):
+            raise parse_error(payload)
+        raise ProtocolError("the server sent data while no command was running")
+
+    def _on_dead(self) -> ev.Event | None:
+        raise self._out_of_sync()
+
+    def _on_waiting_for_caller(self) -> ev.Event | None:
+        return ev.NEED_DATA if not self.buffered() else self._on_unexpected()
+
+    def _on_unexpected(self) -> ev.Event | None:
+        raise ProtocolError(f"the server sent data out of turn ({self.state.value})")
+
+    def _finish(self, status: int) -> None:
+        self.server_status = status
+        more = status & SERVER_STATUS.SERVER_MORE_RESULTS_EXISTS
+        self.state = State.RESULT if more else State.IDLE
+
+    _HANDLERS: dict[State, Callable[[ClientCore], ev.Event | None]] = {
+        State.GREETING: _on_greeting,
+        State.HANDSHAKE: _on_waiting_for_caller,
+        State.AUTH: _on_auth,
+        State.IDLE: _on_idle,
+        State.RESULT: _on_result,
+        State.COLUMNS: _on_columns,
+        State.COLUMNS_EOF: _on_columns_eof,
+        State.ROWS: _on_rows,
+        State.INFILE: _on_waiting_for_caller,
+        State.CLOSED: _on_dead,
+        State.BROKEN: _on_dead,
+    }

@@ -1,0 +1,77 @@
+"""What the protocol core reports back to its driver, one event per call of next_event()."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+from .handshake import Greeting
+from .results import Column, OkPacket
+
+
+class _NeedData:
+    """Sentinel: feed more bytes before asking again."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NEED_DATA"
+
+
+NEED_DATA: Final = _NeedData()
+
+
+@dataclass(frozen=True)
+class SendData:
+    """Bytes the core needs sent before it can go on (auth exchanges)."""
+
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    """The login succeeded; the connection is ready for commands."""
+
+    ok: OkPacket
+
+
+@dataclass(frozen=True)
+class ResultSetHeader:
+    """A result set begins; its column definitions have all been read."""
+
+    columns: list[Column]
+
+
+@dataclass(frozen=True)
+class RowBatch:
+    """Rows decoded from what was buffered, in order."""
+
+    rows: list[tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class ResultSetEnd:
+    """The current result set is complete."""
+
+    warnings: int
+    status: int
+
+
+@dataclass(frozen=True)
+class LocalInfileRequest:
+    """The server asks for the contents of a local file (LOAD DATA LOCAL INFILE)."""
+
+    filename: bytes
+
+
+Event = (
+    _NeedData
+    | Greeting
+    | SendData
+    | Authenticated
+    | OkPacket
+    | ResultSetHeader
+    | RowBatch
+    | ResultSetEnd
+    | LocalInfileRequest
+)

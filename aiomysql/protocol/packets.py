@@ -1,0 +1,150 @@
+"""Packet framing and the protocol's basic encodings (length-encoded ints and strings)."""
+
+from __future__ import annotations
+
+from ..constants import CR
+from ..errors import OperationalError
+
+#: Largest payload one frame can carry; longer payloads continue in the next frame.
+MAX_FRAME = 0xFFFFFF
+#: Hard cap on one received logical packet: the protocol's own ceiling for max_allowed_packet.
+MAX_PACKET_LIMIT = 1 << 30
+
+
+class ProtocolError(OperationalError):
+    """The server sent bytes that break the protocol; the connection cannot be trusted."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(CR.CR_MALFORMED_PACKET, f"Malformed packet: {message}")
+
+
+def frame(payload: bytes, seq: int) -> tuple[bytes, int]:
+    """Wrap ``payload`` in frames starting at sequence id ``seq``; return (bytes, next seq)."""
+    length = len(payload)
+    if length < MAX_FRAME:
+        header = bytes((length & 0xFF, (length >> 8) & 0xFF, length >> 16, seq))
+        return header + payload, (seq + 1) & 0xFF
+    parts = []
+    view = memoryview(payload)
+    pos = 0
+    while True:
+        chunk = view[pos : pos + MAX_FRAME]
+        n = len(chunk)
+        parts.append(bytes((n & 0xFF, (n >> 8) & 0xFF, n >> 16, seq)))
+        parts.append(chunk)
+        seq = (seq + 1) & 0xFF
+        pos += n
+        if n < MAX_FRAME:
+            break
+    return b"".join(parts), seq
+
+
+def lenenc_int(value: int) -> bytes:
+    """Encode ``value`` as a length-encoded integer."""
+    if value < 0xFB:
+        return bytes((value,))
+    if value < 1 << 16:
+        return b"\xfc" + value.to_bytes(2, "little")
+    if value < 1 << 24:
+        return b"\xfd" + value.to_bytes(3, "little")
+    return b"\xfe" + value.to_bytes(8, "little")
+
+
+def lenenc_bytes(value: bytes) -> bytes:
+    """Encode ``value`` as a length-encoded string."""
+    return lenenc_int(len(value)) + value
+
+
+class Reader:
+    """Bounds-checked cursor over one packet payload; every overrun is a ProtocolError."""
+
+    __slots__ = ("data", "pos", "end")
+
+    def __init__(self, data: bytes, pos: int = 0, end: int | None = None) -> None:
+        self.data = data
+        self.pos = pos
+        self.end = len(data) if end is None else end
+
+    def remaining(self) -> int:
+        """Bytes left unread."""
+        return self.end - self.pos
+
+    def _take(self, n: int) -> int:
+        start = self.pos
+        if n < 0 or start + n > self.end:
+            raise ProtocolError(f"needed {n} bytes at offset {start}, packet ends at {self.end}")
+        self.pos = start + n
+        return start
+
+    def u8(self) -> int:
+        """One unsigned byte."""
+        return self.data[self._take(1)]
+
+    def u16(self) -> int:
+        """Little-endian unsigned 16-bit integer."""
+        p = self._take(2)
+        return int.from_bytes(self.data[p : p + 2], "little")
+
+    def u24(self) -> int:
+        """Little-endian unsigned 24-bit integer."""
+        p = self._take(3)
+        return int.from_bytes(self.data[p : p + 3], "little")
+
+    def u32(self) -> int:
+        """Little-endian unsigned 32-bit integer."""
+        p = self._take(4)
+        return int.from_bytes(self.data[p : p + 4], "little")
+
+    def u64(self) -> int:
+        """Little-endian unsigned 64-bit integer."""
+        p = self._take(8)
+        return int.from_bytes(self.data[p : p + 8], "little")
+
+    def bytes(self, n: int) -> bytes:
+        """Exactly ``n`` bytes."""
+        p = self._take(n)
+        return bytes(self.data[p : p + n])
+
+    def rest(self) -> bytes:
+        """Everything left in the packet."""
+        p = self.pos
+        self.pos = self.end
+        return bytes(self.data[p : self.end])
+
+    def skip(self, n: int) -> None:
+        """Skip ``n`` bytes."""
+        self._take(n)
+
+    def null_terminated(self, required: bool = True) -> bytes:
+        """Bytes up to a NUL (consumed); without NUL, the rest unless ``required``."""
+        p = self.pos
+        nul = self.data.find(b"\0", p, self.end)
+        if nul < 0:
+            if required:
+                raise ProtocolError("missing NUL terminator")
+            self.pos = self.end
+            return bytes(self.data[p : self.end])
+        self.pos = nul + 1
+        return bytes(self.data[p:nul])
+
+    def lenenc_int(self) -> int | None:
+        """A length-encoded integer; None for the NULL marker 0xFB."""
+        first = self.u8()
+        if first < 0xFB:
+            return first
+        if first == 0xFC:
+            return self.u16()
+        if first == 0xFD:
+            return self.u24()
+        if first == 0xFE:
+            return self.u64()
+        if first == 0xFB:
+            return None
+        raise ProtocolError("invalid length-encoded integer prefix 0xff")
+
+    def lenenc_bytes(self) -> bytes:
+        """A length-encoded string (NULL is not allowed here)."""
+        n = self.lenenc_int()
+        if n is None:
+            raise ProtocolError("unexpected NULL in length-encoded string")
+        return self.bytes(n)

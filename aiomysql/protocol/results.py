@@ -1,0 +1,135 @@
+"""Generic response packets (OK, ERR, EOF) and column definitions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..constants import FIELD_TYPE, FLAG
+from ..errors import Error, error_from_server
+from .packets import ProtocolError, Reader
+
+OK_HEADER = 0x00
+EOF_HEADER = 0xFE
+ERR_HEADER = 0xFF
+LOCAL_INFILE_HEADER = 0xFB
+
+
+@dataclass(frozen=True)
+class OkPacket:
+    """The server's success reply to a command (or the end of a result set)."""
+
+    affected_rows: int
+    insert_id: int
+    status: int
+    warnings: int
+    info: str
+
+
+def parse_ok(payload: bytes) -> OkPacket:
+    """Parse an OK packet (header 0x00, or 0xFE when it ends a result set)."""
+    r = Reader(payload, 1)
+    affected = r.lenenc_int() or 0
+    insert_id = r.lenenc_int() or 0
+    status = r.u16() if r.remaining() >= 2 else 0
+    warnings = r.u16() if r.remaining() >= 2 else 0
+    info = r.rest().decode("utf-8", "replace")
+    return OkPacket(affected, insert_id, status, warnings, info)
+
+
+def parse_eof(payload: bytes) -> tuple[int, int]:
+    """Parse a classic EOF packet into (warnings, status)."""
+    r = Reader(payload, 1)
+    if r.remaining() < 4:
+        return 0, 0
+    warnings = r.u16()
+    return warnings, r.u16()
+
+
+def parse_error(payload: bytes) -> Error:
+    """Turn an ERR packet into the DB-API exception it stands for (not raised here)."""
+    r = Reader(payload, 1)
+    code = r.u16()
+    sqlstate = None
+    if r.remaining() >= 6 and payload[r.pos] == 0x23:  # '#'
+        r.skip(1)
+        sqlstate = r.bytes(5).decode("ascii", "replace")
+    message = r.rest().decode("utf-8", "replace")
+    return error_from_server(code, sqlstate, message)
+
+
+_DECIMAL_TYPES = (FIELD_TYPE.DECIMAL, FIELD_TYPE.NEWDECIMAL)
+
+
+class Column:
+    """One column definition (Protocol::ColumnDefinition41)."""
+
+    __slots__ = (
+        "schema",
+        "table_name",
+        "org_table",
+        "name",
+        "org_name",
+        "charset_id",
+        "length",
+        "type_code",
+        "flags",
+        "decimals",
+    )
+
+    def __init__(
+        self,
+        schema: str,
+        table_name: str,
+        org_table: str,
+        name: str,
+        org_name: str,
+        charset_id: int,
+        length: int,
+        type_code: int,
+        flags: int,
+        decimals: int,
+    ) -> None:
+        self.schema = schema
+        self.table_name = table_name
+        self.org_table = org_table
+        self.name = name
+        self.org_name = org_name
+        self.charset_id = charset_id
+        self.length = length
+        self.type_code = type_code
+        self.flags = flags
+        self.decimals = decimals
+
+    def description(self) -> tuple[str, int, None, int, int, int, bool]:
+        """The DB-API 7-item description of this column."""
+        precision = self.length
+        if self.type_code in _DECIMAL_TYPES:
+            precision -= (1 if self.decimals else 0) + (0 if self.flags & FLAG.UNSIGNED else 1)
+        return (
+            self.name,
+            self.type_code,
+            None,
+            self.length,
+            precision,
+            self.decimals,
+            not self.flags & FLAG.NOT_NULL,
+        )
+
+    def __repr__(self) -> str:
+        return f"Column({self.name!r}, type={self.type_code}, charset={self.charset_id})"
+
+
+def parse_column(payload: bytes, encoding: str = "utf-8") -> Column:
+    """Parse a ColumnDefinition41 packet; names are decoded with the connection's encoding."""
+    r = Reader(payload)
+    r.lenenc_bytes()  # catalog, always "def"
+    texts = [r.lenenc_bytes().decode(encoding, "replace") for _ in range(5)]
+    fixed = r.lenenc_int()
+    if fixed is None or fixed < 0x0A or r.remaining() < 0x0A:
+        raise ProtocolError("column definition too short")
+    charset_id = r.u16()
+    length = r.u32()
+    type_code = r.u8()
+    flags = r.u16()
+    decimals = r.u8()
+    return Column(*texts, charset_id, length, type_code, flags, decimals)

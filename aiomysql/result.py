@@ -1,0 +1,51 @@
+"""The outcome of one statement: counters, column definitions and (when buffered) rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .protocol.results import Column, OkPacket
+
+
+class Result:
+    """What one statement produced. ``rows`` is None for statements without a result set."""
+
+    __slots__ = (
+        "affected_rows",
+        "insert_id",
+        "warning_count",
+        "server_status",
+        "message",
+        "columns",
+        "rows",
+        "complete",
+    )
+
+    def __init__(self) -> None:
+        self.affected_rows = 0
+        self.insert_id = 0
+        self.warning_count = 0
+        self.server_status = 0
+        self.message = ""
+        self.columns: list[Column] | None = None
+        self.rows: list[tuple[Any, ...]] | None = None
+        self.complete = False
+
+    @classmethod
+    def from_ok(cls, ok: OkPacket) -> Result:
+        """A result without rows, from the server's OK packet."""
+        result = cls()
+        result.affected_rows = ok.affected_rows
+        result.insert_id = ok.insert_id
+        result.warning_count = ok.warnings
+        result.server_status = ok.status
+        result.message = ok.info
+        result.complete = True
+        return result
+
+    @property
+    def description(self) -> tuple[tuple[Any, ...], ...] | None:
+        """The DB-API description of the result set, None without one."""
+        if self.columns is None:
+            return None
+        return tuple(c.description() for c in self.columns)
