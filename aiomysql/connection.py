@@ -445,6 +445,16 @@ class Connection:
         core = self._core
         return core is None or core.state in (State.CLOSED, State.BROKEN)
 
+    @property
+    def busy(self) -> bool:
+        """True while a command is in flight or an unbuffered result is still being read.
+
+        A connection that is not busy is between statements (a buffered statement's
+        further result sets may still be pending; the next statement discards them).
+        """
+        core = self._core
+        return core is not None and core.state not in (State.IDLE, State.RESULT)
+
     def close(self) -> None:
         """Close at once (not a coroutine); a polite COM_QUIT is sent when the line is idle."""
         core, wire = self._core, self._wire
