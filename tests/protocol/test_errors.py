@@ -1,0 +1,235 @@
+"""DB-API exception hierarchy, server-code mapping, and optional PyMySQL compatibility."""
+
+from __future__ import annotations
+
+import builtins
+import json
+import subprocess
+import sys
+import textwrap
+from typing import Any
+
+import pytest
+
+from aiomysql import errors
+from aiomysql.constants import CR, ER
+from aiomysql.errors import (
+    DatabaseError,
+    DataError,
+    Error,
+    IntegrityError,
+    InterfaceError,
+    InternalError,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+    Warning,
+    client_error,
+    error_class_for,
+    error_from_server,
+)
+
+DB_ERRORS = [
+    DataError,
+    OperationalError,
+    IntegrityError,
+    InternalError,
+    ProgrammingError,
+    NotSupportedError,
+]
+
+
+def test_dbapi_hierarchy() -> None:
+    assert issubclass(Warning, builtins.Warning)
+    assert not issubclass(Warning, Error)
+    assert issubclass(Error, Exception)
+    assert issubclass(InterfaceError, Error)
+    assert issubclass(DatabaseError, Error)
+    assert not issubclass(InterfaceError, DatabaseError)
+    for cls in DB_ERRORS:
+        assert issubclass(cls, DatabaseError)
+        assert cls.__module__ == "aiomysql.errors"
+    assert errors.MySQLError is Error
+
+
+@pytest.mark.parametrize(
+    ("code", "sqlstate", "cls"),
+    [
+        (ER.DUP_ENTRY, "23000", IntegrityError),
+        (ER.DUP_ENTRY_WITH_KEY_NAME, "23000", IntegrityError),
+        (ER.BAD_NULL_ERROR, "23000", IntegrityError),
+        (ER.NO_DEFAULT_FOR_FIELD, "HY000", IntegrityError),
+        (ER.ROW_IS_REFERENCED_2, "23000", IntegrityError),
+        (ER.NO_REFERENCED_ROW_2, "23000", IntegrityError),
+        (ER.CONSTRAINT_FAILED, "23000", IntegrityError),
+        (ER.CHECK_CONSTRAINT_VIOLATED, "HY000", IntegrityError),
+        (ER.PARSE_ERROR, "42000", ProgrammingError),
+        (ER.NO_SUCH_TABLE, "42S02", ProgrammingError),
+        (ER.BAD_FIELD_ERROR, "42S22", ProgrammingError),
+        (ER.BAD_DB_ERROR, "42000", ProgrammingError),
+        (ER.TABLE_EXISTS_ERROR, "42S01", ProgrammingError),
+        (ER.NO_DB_ERROR, "3D000", ProgrammingError),
+        (ER.DBACCESS_DENIED_ERROR, "42000", ProgrammingError),
+        (ER.WRONG_ARGUMENTS, "HY000", ProgrammingError),
+        (ER.SUBQUERY_NO_1_ROW, "21000", ProgrammingError),
+        (ER.ACCESS_DENIED_ERROR, "28000", OperationalError),
+        (ER.CON_COUNT_ERROR, "08004", OperationalError),
+        (ER.LOCK_WAIT_TIMEOUT, "HY000", OperationalError),
+        (ER.LOCK_DEADLOCK, "40001", OperationalError),
+        (ER.QUERY_INTERRUPTED, "70100", OperationalError),
+        (ER.STATEMENT_TIMEOUT, "70100", OperationalError),
+        (ER.WARN_DATA_OUT_OF_RANGE, "22003", DataError),
+        (ER.WARN_DATA_TRUNCATED, "01000", DataError),
+        (ER.TRUNCATED_WRONG_VALUE_FOR_FIELD, "HY000", DataError),
+        (ER.DATA_TOO_LONG, "22001", DataError),
+        (ER.DIVISION_BY_ZERO, "22012", DataError),
+        (ER.DATA_OUT_OF_RANGE, "22003", DataError),
+        (ER.NOT_SUPPORTED_YET, "42000", NotSupportedError),
+        (ER.FEATURE_DISABLED, "HY000", NotSupportedError),
+        (ER.CANT_EXECUTE_IN_READ_ONLY_TRANSACTION, "25006", InternalError),
+        (ER.INTERNAL_ERROR, "HY000", InternalError),
+    ],
+)
+def test_known_codes(code: int, sqlstate: str, cls: type[Error]) -> None:
+    assert error_class_for(code, sqlstate) is cls
+    assert error_class_for(code, None) is cls or code not in errors._BY_CODE
+    err = error_from_server(code, sqlstate, "message")
+    assert type(err) is cls
+    assert err.args == (code, "message")
+    assert err.sqlstate == sqlstate
+
+
+@pytest.mark.parametrize(
+    ("sqlstate", "cls"),
+    [
+        ("23000", IntegrityError),
+        ("42000", ProgrammingError),
+        ("42S02", ProgrammingError),
+        ("22007", DataError),
+        ("08S01", OperationalError),
+        ("0A000", NotSupportedError),
+        ("0a000", NotSupportedError),
+        ("40001", OperationalError),
+        ("25001", InternalError),
+        ("HY000", OperationalError),
+        ("45000", OperationalError),
+        ("XAE07", OperationalError),
+        ("", OperationalError),
+        (None, OperationalError),
+    ],
+)
+def test_unknown_code_falls_back_on_sqlstate(sqlstate: str | None, cls: type[Error]) -> None:
+    assert error_class_for(9999, sqlstate) is cls
+
+
+def test_ranges_without_sqlstate() -> None:
+    assert error_class_for(0, None) is InternalError
+    assert error_class_for(999, None) is InternalError
+    assert error_class_for(1999, None) is OperationalError
+    for code in range(CR.CR_ERROR_FIRST, CR.CR_ERROR_LAST + 1):
+        assert error_class_for(code, None) is OperationalError
+
+
+def test_client_error() -> None:
+    err = client_error(OperationalError, CR.CR_SERVER_LOST, "Lost connection")
+    assert type(err) is OperationalError
+    assert err.args == (2013, "Lost connection")
+    assert err.sqlstate is None
+    with pytest.raises(DatabaseError):
+        raise err
+
+
+def test_errors_pickle_and_str() -> None:
+    import pickle
+
+    err = error_from_server(1062, "23000", "Duplicate entry '1' for key 'PRIMARY'")
+    clone = pickle.loads(pickle.dumps(err))
+    assert type(clone) is IntegrityError
+    assert clone.args == err.args
+    assert "Duplicate entry" in str(err)
+
+
+def test_constants_values() -> None:
+    assert ER.DUP_ENTRY == 1062
+    assert ER.PARSE_ERROR == 1064
+    assert ER.ACCESS_DENIED_ERROR == 1045
+    assert ER.BAD_DB_ERROR == 1049
+    assert ER.NO_SUCH_TABLE == 1146
+    assert ER.BAD_FIELD_ERROR == 1054
+    assert ER.LOCK_DEADLOCK == 1213
+    assert ER.LOCK_WAIT_TIMEOUT == 1205
+    assert ER.QUERY_INTERRUPTED == 1317
+    assert CR.CR_SERVER_GONE_ERROR == 2006
+    assert CR.CR_SERVER_LOST == 2013
+    assert CR.CR_MALFORMED_PACKET == 2027
+    assert CR.CR_SERVER_LOST_EXTENDED == 2055
+    assert CR.CR_AUTH_PLUGIN_CANNOT_LOAD == 2059
+
+
+_PROBE = textwrap.dedent(
+    """
+    import json, sys
+    if sys.argv[1] == "without":
+        sys.modules["pymysql"] = None
+    from aiomysql import errors
+    out = {"mro": {}, "caught": {}}
+    names = ["Warning", "Error", "InterfaceError", "DatabaseError", "DataError",
+             "OperationalError", "IntegrityError", "InternalError", "ProgrammingError",
+             "NotSupportedError"]
+    for name in names:
+        mro = getattr(errors, name).__mro__
+        out["mro"][name] = [f"{c.__module__}.{c.__qualname__}" for c in mro]
+    if sys.argv[1] == "with":
+        import pymysql.err
+        for name in names[1:]:
+            try:
+                raise errors.error_class_for(1062)(1062, "x") if name == "IntegrityError" \\
+                    else getattr(errors, name)(1, "x")
+            except getattr(pymysql.err, name):
+                out["caught"][name] = True
+        try:
+            raise errors.IntegrityError(1062, "dup")
+        except pymysql.err.MySQLError as exc:
+            out["caught"]["MySQLError"] = exc.args == (1062, "dup")
+        out["caught"]["Warning"] = issubclass(errors.Warning, pymysql.err.Warning)
+    print(json.dumps(out))
+    """
+)
+
+
+def _probe(mode: str) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, "-c", _PROBE, mode], capture_output=True, text=True, check=True
+    )
+    result: dict[str, Any] = json.loads(proc.stdout)
+    return result
+
+
+def test_without_pymysql() -> None:
+    mro = _probe("without")["mro"]
+    for name, chain in mro.items():
+        assert isinstance(chain, list)
+        assert not any(c.startswith("pymysql") for c in chain), (name, chain)
+    assert mro["IntegrityError"][:4] == [
+        "aiomysql.errors.IntegrityError",
+        "aiomysql.errors.DatabaseError",
+        "aiomysql.errors.Error",
+        "builtins.Exception",
+    ]
+    assert mro["Warning"][:2] == ["aiomysql.errors.Warning", "builtins.Warning"]
+
+
+def test_with_pymysql() -> None:
+    pytest.importorskip("pymysql.err")
+    out = _probe("with")
+    caught = out["caught"]
+    assert all(caught.values()) and len(caught) == 11, caught
+    chain = out["mro"]["IntegrityError"]
+    assert isinstance(chain, list)
+    ours = [c for c in chain if c.startswith("aiomysql.")]
+    assert ours == [
+        "aiomysql.errors.IntegrityError",
+        "aiomysql.errors.DatabaseError",
+        "aiomysql.errors.Error",
+    ]
+    assert "pymysql.err.IntegrityError" in chain
