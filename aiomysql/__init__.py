@@ -16,6 +16,7 @@ from .errors import (
     ProgrammingError,
     Warning,
 )
+from .pool import Pool, create_pool
 
 apilevel = "2.0"
 threadsafety = 1
@@ -28,6 +29,8 @@ __all__ = [
     "paramstyle",
     "connect",
     "Connection",
+    "create_pool",
+    "Pool",
     "Cursor",
     "DictCursor",
     "SSCursor",

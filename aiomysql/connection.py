@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import socket
@@ -25,7 +26,7 @@ from .protocol import events as ev
 from .protocol.auth import AuthContext
 from .protocol.core import ClientCore, State
 from .protocol.handshake import Greeting
-from .protocol.results import Column, OkPacket
+from .protocol.results import OkPacket
 from .result import Result
 
 if TYPE_CHECKING:
@@ -171,7 +172,16 @@ class Connection:
 
     async def _open_and_login(self) -> None:
         loop = asyncio.get_running_loop()
-        core = ClientCore(encoding=self._encoding, plan_builder=self._plan_for)
+        # The plan builder must not refer back to the Connection: the event loop keeps
+        # the transport (and so the core) alive, and an unreferenced Connection must
+        # still be collectable so that __del__ can warn about it.
+        plan_builder = functools.partial(
+            build_text_plan,
+            encoding=self._encoding,
+            use_unicode=self._use_unicode,
+            decoders=self._decoders,
+        )
+        core = ClientCore(encoding=self._encoding, plan_builder=plan_builder)
         wire = Wire(core, loop)
         if self._unix_socket:
             await loop.create_unix_connection(lambda: wire, self._unix_socket)
@@ -243,9 +253,6 @@ class Connection:
         if self._autocommit_mode is not None:
             await self.autocommit(self._autocommit_mode)
 
-    def _plan_for(self, columns: list[Column]) -> Any:
-        return build_text_plan(columns, self._encoding, self._use_unicode, self._decoders)
-
     # -- the event loop edge ---------------------------------------------------
 
     async def _next_event(self) -> ev.Event:
@@ -302,8 +309,9 @@ class Connection:
             self._named_infile = named_local_file(sql, self._no_backslash_escapes())
         if self._echo:
             logger.info("%s", sql.decode(self._encoding, "replace"))
+        request = core.send_command(commands.com_query(sql))
         try:
-            self._write(core.send_command(commands.com_query(sql)))
+            self._write(request)
             return await self._read_result(unbuffered)
         except BaseException:
             self._abort_if_unsettled()
@@ -426,8 +434,9 @@ class Connection:
         core = self._require_core()
         if core.state is State.RESULT:
             await self._discard_pending_results()
+        request = core.send_command(payload)
         try:
-            self._write(core.send_command(payload))
+            self._write(request)
             event = await self._next_event()
         except BaseException:
             self._abort_if_unsettled()

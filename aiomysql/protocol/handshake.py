@@ -40,7 +40,7 @@ def parse_greeting(payload: bytes) -> Greeting:
     if version.startswith(MARIADB_VERSION_PREFIX):
         version = version[len(MARIADB_VERSION_PREFIX) :]
     connection_id = r.u32()
-    auth_data = r.bytes(8)
+    auth_data = r.take(8)
     r.skip(1)
     capabilities = r.u16()
     charset_id = 0
@@ -53,7 +53,7 @@ def parse_greeting(payload: bytes) -> Greeting:
         auth_len = r.u8()
         r.skip(10)
         if capabilities & CLIENT.SECURE_CONNECTION:
-            part2 = r.bytes(min(max(13, auth_len - 8), r.remaining()))
+            part2 = r.take(min(max(13, auth_len - 8), r.remaining()))
             auth_data += part2[:-1] if part2.endswith(b"\0") else part2
         if capabilities & CLIENT.PLUGIN_AUTH:
             plugin = r.null_terminated(required=False).decode("ascii", "replace")

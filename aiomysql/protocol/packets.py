@@ -24,7 +24,7 @@ def frame(payload: bytes, seq: int) -> tuple[bytes, int]:
     if length < MAX_FRAME:
         header = bytes((length & 0xFF, (length >> 8) & 0xFF, length >> 16, seq))
         return header + payload, (seq + 1) & 0xFF
-    parts = []
+    parts: list[bytes | memoryview] = []
     view = memoryview(payload)
     pos = 0
     while True:
@@ -100,7 +100,7 @@ class Reader:
         p = self._take(8)
         return int.from_bytes(self.data[p : p + 8], "little")
 
-    def bytes(self, n: int) -> bytes:
+    def take(self, n: int) -> bytes:
         """Exactly ``n`` bytes."""
         p = self._take(n)
         return bytes(self.data[p : p + n])
@@ -147,4 +147,4 @@ class Reader:
         n = self.lenenc_int()
         if n is None:
             raise ProtocolError("unexpected NULL in length-encoded string")
-        return self.bytes(n)
+        return self.take(n)

@@ -52,7 +52,7 @@ def parse_error(payload: bytes) -> Error:
     sqlstate = None
     if r.remaining() >= 6 and payload[r.pos] == 0x23:  # '#'
         r.skip(1)
-        sqlstate = r.bytes(5).decode("ascii", "replace")
+        sqlstate = r.take(5).decode("ascii", "replace")
     message = r.rest().decode("utf-8", "replace")
     return error_from_server(code, sqlstate, message)
 
@@ -123,7 +123,9 @@ def parse_column(payload: bytes, encoding: str = "utf-8") -> Column:
     """Parse a ColumnDefinition41 packet; names are decoded with the connection's encoding."""
     r = Reader(payload)
     r.lenenc_bytes()  # catalog, always "def"
-    texts = [r.lenenc_bytes().decode(encoding, "replace") for _ in range(5)]
+    schema, table_name, org_table, name, org_name = (
+        r.lenenc_bytes().decode(encoding, "replace") for _ in range(5)
+    )
     fixed = r.lenenc_int()
     if fixed is None or fixed < 0x0A or r.remaining() < 0x0A:
         raise ProtocolError("column definition too short")
@@ -132,4 +134,15 @@ def parse_column(payload: bytes, encoding: str = "utf-8") -> Column:
     type_code = r.u8()
     flags = r.u16()
     decimals = r.u8()
-    return Column(*texts, charset_id, length, type_code, flags, decimals)
+    return Column(
+        schema,
+        table_name,
+        org_table,
+        name,
+        org_name,
+        charset_id,
+        length,
+        type_code,
+        flags,
+        decimals,
+    )
