@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -28,12 +29,29 @@ TEXT_TYPES = frozenset(
 )
 
 
+def _latin1_unassigned(exc: UnicodeError) -> tuple[str, int]:
+    # MySQL's latin1 is cp1252 except that the five bytes cp1252 leaves unassigned
+    # (0x81, 0x8D, 0x8F, 0x90, 0x9D) stand for the code points of the same value;
+    # Python's cp1252 codec rejects them.
+    if isinstance(exc, UnicodeDecodeError):
+        return "".join(map(chr, exc.object[exc.start : exc.end])), exc.end
+    raise exc
+
+
+codecs.register_error("aiomysql.latin1", _latin1_unassigned)
+
+
+def _errors_for(encoding: str) -> str:
+    return "aiomysql.latin1" if encoding == "cp1252" else "strict"
+
+
 def _text_decoder(encoding: str) -> Decoder:
     if encoding in ("utf-8", "utf8"):
         return bytes.decode  # UTF-8 is bytes.decode's default: no extra argument to pass
+    errors = _errors_for(encoding)
 
     def decode(value: bytes) -> str:
-        return value.decode(encoding)
+        return value.decode(encoding, errors)
 
     return decode
 
@@ -42,9 +60,10 @@ def _with_text(user: Callable[[Any], Any], encoding: str | None) -> Decoder:
     """Wrap a user decoder from ``conv=``: like PyMySQL's, it receives text, not bytes."""
     if encoding is None:
         return user
+    errors = _errors_for(encoding)
 
     def decode(value: bytes) -> Any:
-        return user(value.decode(encoding))
+        return user(value.decode(encoding, errors))
 
     return decode
 
