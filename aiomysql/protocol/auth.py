@@ -1,4 +1,4 @@
-"""Authentication plugins: one small class per plugin, each a pure function of its inputs."""
+"""Authentication plugins: the base class, the password-only plugins and the registry."""
 
 from __future__ import annotations
 
@@ -13,7 +13,12 @@ from .packets import ProtocolError
 
 @dataclass(frozen=True)
 class AuthContext:
-    """What a plugin may use: the password and facts about the channel."""
+    """What a plugin may use: the password (UTF-8 bytes) and facts about the channel.
+
+    ``secure_channel`` is true over TLS or a unix socket: only then may a plugin send
+    the password itself. ``allow_cleartext`` lets ``mysql_clear_password`` do so anyway.
+    ``server_public_key`` is the server's RSA key (PEM) when the user supplied it.
+    """
 
     password: bytes
     secure_channel: bool = False
@@ -38,7 +43,13 @@ class AuthPlugin:
         raise ProtocolError(f"unexpected extra auth data for {self.name}")
 
 
-def _xor(a: bytes, b: bytes) -> bytes:
+def auth_error(message: str) -> OperationalError:
+    """The error a plugin raises when it cannot (or must not) answer the server."""
+    return OperationalError(CR.CR_AUTH_PLUGIN_ERR, message)
+
+
+def xor(a: bytes, b: bytes) -> bytes:
+    """Byte-wise XOR of two equally long strings."""
     return (int.from_bytes(a, "big") ^ int.from_bytes(b, "big")).to_bytes(len(a), "big")
 
 
@@ -48,7 +59,7 @@ def native_password_scramble(password: bytes, challenge: bytes) -> bytes:
         return b""
     stage1 = hashlib.sha1(password).digest()
     stage2 = hashlib.sha1(stage1).digest()
-    return _xor(stage1, hashlib.sha1(challenge[:20] + stage2).digest())
+    return xor(stage1, hashlib.sha1(challenge[:20] + stage2).digest())
 
 
 class NativePassword(AuthPlugin):
@@ -75,17 +86,41 @@ class ClearPassword(AuthPlugin):
         return self.ctx.password + b"\0"
 
 
-PLUGINS: dict[str, type[AuthPlugin]] = {
-    NativePassword.name: NativePassword,
-    ClearPassword.name: ClearPassword,
-}
+def _registry() -> dict[str, type[AuthPlugin]]:
+    # Imported here: those modules build on the base classes above.
+    from .auth_mariadb import Ed25519Password, ParsecPassword
+    from .auth_sha2 import CachingSha2Password, Sha256Password
+
+    plugins: list[type[AuthPlugin]] = [
+        NativePassword,
+        ClearPassword,
+        CachingSha2Password,
+        Sha256Password,
+        Ed25519Password,
+        ParsecPassword,
+    ]
+    return {cls.name: cls for cls in plugins}
+
+
+_PLUGINS: dict[str, type[AuthPlugin]] = {}
+
+
+def supported_plugins() -> list[str]:
+    """Names of the authentication plugins this driver speaks."""
+    if not _PLUGINS:
+        _PLUGINS.update(_registry())
+    return sorted(_PLUGINS)
 
 
 def plugin_for(name: str, ctx: AuthContext) -> AuthPlugin:
     """Instantiate the plugin called ``name``; an unknown plugin is an OperationalError."""
-    cls = PLUGINS.get(name)
+    if not _PLUGINS:
+        _PLUGINS.update(_registry())
+    cls = _PLUGINS.get(name)
     if cls is None:
         raise OperationalError(
-            CR.CR_AUTH_PLUGIN_CANNOT_LOAD, f"Authentication plugin '{name}' is not supported"
+            CR.CR_AUTH_PLUGIN_CANNOT_LOAD,
+            f"Authentication plugin '{name}' is not supported "
+            f"(supported: {', '.join(supported_plugins())})",
         )
     return cls(ctx)

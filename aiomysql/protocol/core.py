@@ -50,6 +50,8 @@ from .results import (
 from .rows import Plan, decode_text_row, decode_text_rows
 
 _COLUMN_CACHE_SIZE = 1024
+#: A server greeting is well under this; a longer first packet means a non-MySQL peer.
+MAX_GREETING = 1 << 14
 
 
 class State(enum.Enum):
@@ -280,6 +282,8 @@ class ClientCore:
             raise ProtocolError(f"could not decode what the server sent ({exc!r})") from exc
 
     def _on_greeting(self) -> ev.Event | None:
+        if self.buffered() >= 5:
+            self._check_greeting_head()
         payload = self._read_packet()
         if payload is None:
             return ev.NEED_DATA
@@ -290,6 +294,15 @@ class ClientCore:
         self.server_status = self.greeting.status
         self.state = State.HANDSHAKE
         return self.greeting
+
+    def _check_greeting_head(self) -> None:
+        """Refuse a peer that is not a MySQL server at once, not after waiting for a
+        bogus length: a greeting is small, has sequence id 0 and starts with 10 or ERR."""
+        self._consolidate()
+        head = self._data[self._pos : self._pos + 5]
+        length = head[0] | head[1] << 8 | head[2] << 16
+        if head[3] != 0 or length > MAX_GREETING or head[4] not in (10, ERR_HEADER):
+            raise ProtocolError(f"not a MySQL server greeting (it starts {bytes(head)!r})")
 
     def _on_auth(self) -> ev.Event | None:
         payload = self._read_packet()
@@ -311,9 +324,9 @@ class ClientCore:
             if not r.remaining():
                 raise ProtocolError("old-style auth switch (mysql_old_password) not supported")
             name = r.null_terminated(required=False).decode("ascii", "replace")
+            # Raw: whether a trailing NUL belongs to the data depends on the plugin
+            # (native adds one to its 20 bytes; ed25519's 32-byte nonce may end in 0).
             data = r.rest()
-            if data.endswith(b"\0"):
-                data = data[:-1]
             self._plugin = plugin_for(name, self._auth_ctx)
             return ev.SendData(self._frame(self._plugin.start(data)))
         if head == 0x01 and self._plugin is not None:
