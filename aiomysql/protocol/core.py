@@ -282,7 +282,7 @@ class ClientCore:
             raise ProtocolError(f"could not decode what the server sent ({exc!r})") from exc
 
     def _on_greeting(self) -> ev.Event | None:
-        if self.buffered() >= 5:
+        if self.buffered() >= 4:
             self._check_greeting_head()
         payload = self._read_packet()
         if payload is None:
@@ -297,11 +297,11 @@ class ClientCore:
 
     def _check_greeting_head(self) -> None:
         """Refuse a peer that is not a MySQL server at once, not after waiting for a
-        bogus length: a greeting is small, has sequence id 0 and starts with 10 or ERR."""
+        bogus length: a greeting is small and has sequence id 0."""
         self._consolidate()
-        head = self._data[self._pos : self._pos + 5]
+        head = self._data[self._pos : self._pos + 8]
         length = head[0] | head[1] << 8 | head[2] << 16
-        if head[3] != 0 or length > MAX_GREETING or head[4] not in (10, ERR_HEADER):
+        if head[3] != 0 or length > MAX_GREETING:
             raise ProtocolError(f"not a MySQL server greeting (it starts {bytes(head)!r})")
 
     def _on_auth(self) -> ev.Event | None:
