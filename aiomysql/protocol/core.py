@@ -301,8 +301,14 @@ class ClientCore:
         self._consolidate()
         head = self._data[self._pos : self._pos + 8]
         length = head[0] | head[1] << 8 | head[2] << 16
-        if head[3] != 0 or length > MAX_GREETING:
+        limit = min(MAX_GREETING, self.max_packet)
+        if head[3] != 0:
             raise ProtocolError(f"not a MySQL server greeting (it starts {bytes(head)!r})")
+        if length > limit:
+            raise ProtocolError(
+                f"a greeting of {length} bytes exceeds the limit of {limit}: "
+                f"not a MySQL server (it starts {bytes(head)!r})"
+            )
 
     def _on_auth(self) -> ev.Event | None:
         payload = self._read_packet()
