@@ -26,6 +26,7 @@ from .protocol import events as ev
 from .protocol.auth import AuthContext
 from .protocol.core import ClientCore, State
 from .protocol.handshake import Greeting
+from .protocol.packets import ProtocolError
 from .protocol.results import OkPacket
 from .result import Result
 
@@ -88,6 +89,7 @@ class Connection:
         max_allowed_packet: int = 16 * 1024 * 1024,
         database: str | None = None,
         connect_attrs: Mapping[str, str] | None = None,
+        kill_query_on_cancel: bool = False,
     ) -> None:
         if loop is not None:
             warnings.warn(
@@ -125,6 +127,7 @@ class Connection:
         self._server_public_key = server_public_key
         self._max_allowed_packet = max_allowed_packet
         self._connect_attrs = dict(connect_attrs or {})
+        self._kill_query_on_cancel = kill_query_on_cancel
         self._core: ClientCore | None = None
         self._wire: Wire | None = None
         self._greeting: Greeting | None = None
@@ -271,16 +274,51 @@ class Connection:
         self._wire.write(data)
 
     def _require_core(self) -> ClientCore:
-        core = self._core
-        if core is None or core.state in (State.CLOSED, State.BROKEN):
+        core, wire = self._core, self._wire
+        if core is None or wire is None or core.state in (State.CLOSED, State.BROKEN):
             raise _closed_error()
+        if core.state is State.IDLE and core.buffered():
+            # The server spoke out of turn (e.g. an ERR before it drops an idle
+            # connection): raise what it said rather than read it as the next reply.
+            try:
+                core.next_event()
+            finally:
+                self._force_close()
+            raise ProtocolError("the server sent part of a packet while no command was running")
+        if wire.lost is not None:
+            self._force_close()
+            raise OperationalError(
+                CR.CR_SERVER_GONE_ERROR, f"MySQL server has gone away ({wire.lost})"
+            )
         return core
 
     def _abort_if_unsettled(self) -> None:
-        """After an interrupted command: a connection mid-conversation cannot be reused."""
+        """After an interrupted command: a connection mid-conversation cannot be reused.
+
+        Called from ``except`` blocks: when the exception being handled is a
+        cancellation and ``kill_query_on_cancel`` is set, the server is also told (from
+        a separate connection) to stop the statement, which closing the socket does not.
+        """
         core = self._core
         if core is not None and core.state is not State.IDLE:
+            cancelled = isinstance(sys.exc_info()[1], asyncio.CancelledError)
+            if cancelled and self._kill_query_on_cancel and core.state is not State.BROKEN:
+                _spawn_kill_query(self._kill_query_kwargs(), self.thread_id())
             self._force_close()
+
+    def _kill_query_kwargs(self) -> dict[str, Any]:
+        return {
+            "host": self._host,
+            "port": self._port,
+            "user": self._user,
+            "password": self._password,
+            "unix_socket": self._unix_socket,
+            "connect_timeout": self._connect_timeout or KILL_QUERY_TIMEOUT,
+            "auth_plugin": self._auth_plugin,
+            "server_public_key": self._server_public_key,
+            "program_name": self._program_name,
+            "autocommit": None,
+        }
 
     def _force_close(self) -> None:
         core, wire = self._core, self._wire
@@ -531,6 +569,16 @@ class Connection:
         result = await self.run_query(sql, unbuffered)
         return result.affected_rows
 
+    async def show_warnings(self) -> list[tuple[Any, ...]]:
+        """The last statement's warnings as (level, code, message) rows (SHOW WARNINGS).
+
+        The last statement's result (insert_id(), affected_rows()) is kept.
+        """
+        last, last_ok = self._result, self._last_ok
+        result = await self.run_query("SHOW WARNINGS")
+        self._result, self._last_ok = last, last_ok
+        return list(result.rows or ())
+
     async def autocommit(self, value: bool) -> None:
         """Turn autocommit on or off (a round trip only when it changes)."""
         self._autocommit_mode = bool(value)
@@ -705,6 +753,38 @@ class Connection:
     def last_result(self) -> Result | None:
         """The result of the most recent statement."""
         return self._result
+
+
+#: Seconds the side connection that sends KILL QUERY after a cancellation may take.
+KILL_QUERY_TIMEOUT = 10.0
+
+# Side tasks sending KILL QUERY; referenced here so they are not collected mid-flight.
+_kill_tasks: set[asyncio.Task[None]] = set()
+
+
+def _spawn_kill_query(kwargs: dict[str, Any], thread_id: int) -> None:
+    task = asyncio.get_running_loop().create_task(_kill_query(kwargs, thread_id))
+    _kill_tasks.add(task)
+    task.add_done_callback(_kill_tasks.discard)
+
+
+async def _kill_query(kwargs: dict[str, Any], thread_id: int) -> None:
+    """Open a short-lived connection and stop ``thread_id``'s statement (best effort)."""
+    side = Connection(**kwargs)
+    try:
+        await asyncio.wait_for(side._connect(), KILL_QUERY_TIMEOUT)
+        await asyncio.wait_for(side.run_query(f"KILL QUERY {int(thread_id)}"), KILL_QUERY_TIMEOUT)
+    except (Error, asyncio.TimeoutError, OSError) as exc:
+        # 1094 (unknown thread) just means the statement's connection is already gone.
+        logger.info("kill_query_on_cancel: KILL QUERY %s failed: %s", thread_id, exc)
+    finally:
+        side.close()
+
+
+async def wait_for_kill_queries() -> None:
+    """Wait until every KILL QUERY sent after a cancellation has been answered."""
+    while _kill_tasks:
+        await asyncio.gather(*list(_kill_tasks), return_exceptions=True)
 
 
 async def _connect(**kwargs: Any) -> Connection:
