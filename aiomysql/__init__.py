@@ -2,7 +2,7 @@
 
 from ._version import __version__
 from .connection import Connection, connect
-from .cursors import Cursor, DictCursor, SSCursor, SSDictCursor
+from .cursors import Cursor, DeserializationCursor, DictCursor, SSCursor, SSDictCursor
 from .errors import (
     DatabaseError,
     DataError,
@@ -35,6 +35,7 @@ __all__ = [
     "DictCursor",
     "SSCursor",
     "SSDictCursor",
+    "DeserializationCursor",
     "Warning",
     "Error",
     "MySQLError",

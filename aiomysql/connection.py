@@ -448,7 +448,10 @@ class Connection:
         named, self._named_infile = self._named_infile, None
         refusal = None
         if not self._local_infile:
-            refusal = "LOAD DATA LOCAL INFILE is disabled; connect with local_infile=True"
+            refusal = (
+                f"The server asked for local file {requested!r}, but LOAD DATA LOCAL INFILE "
+                "is disabled; connect with local_infile=True"
+            )
         elif named is None or requested != named:
             refusal = (
                 f"The server asked for local file {requested!r}, but the statement named "
@@ -568,6 +571,16 @@ class Connection:
         """Run ``sql`` and return the affected row count (aiomysql compatibility)."""
         result = await self.run_query(sql, unbuffered)
         return result.affected_rows
+
+    async def show_warnings(self) -> list[tuple[Any, ...]]:
+        """The last statement's warnings as (level, code, message) rows (SHOW WARNINGS).
+
+        The last statement's result (insert_id(), affected_rows()) is kept.
+        """
+        last, last_ok = self._result, self._last_ok
+        result = await self.run_query("SHOW WARNINGS")
+        self._result, self._last_ok = last, last_ok
+        return list(result.rows or ())
 
     async def show_warnings(self) -> list[tuple[Any, ...]]:
         """The last statement's warnings as (level, code, message) rows (SHOW WARNINGS).
