@@ -25,6 +25,9 @@ class Wire(asyncio.Protocol):
         self._reading_paused = False
         self._writing_paused = False
         self._closed = loop.create_future()
+        #: Seconds a read or a drain may wait before the connection is given up (None: ever).
+        self.read_timeout: float | None = None
+        self.write_timeout: float | None = None
 
     # asyncio.Protocol callbacks
 
@@ -50,7 +53,7 @@ class Wire(asyncio.Protocol):
         return None  # let the transport close; connection_lost reports it
 
     def connection_lost(self, exc: BaseException | None) -> None:
-        self.lost = exc or ConnectionResetError("the server closed the connection")
+        self.lost = self.lost or exc or ConnectionResetError("the server closed the connection")
         for waiter in (self._waiter, self._drain_waiter):
             if waiter is not None and not waiter.done():
                 waiter.set_exception(self._lost_error())
@@ -86,10 +89,31 @@ class Wire(asyncio.Protocol):
             self.transport.resume_reading()
         waiter = self.loop.create_future()
         self._waiter = waiter
+        timer = None
+        if self.read_timeout is not None:
+            timer = self.loop.call_later(self.read_timeout, self._time_out, waiter, "read")
         try:
             await waiter
         finally:
             self._waiter = None
+            if timer is not None:
+                timer.cancel()
+
+    def _time_out(self, waiter: asyncio.Future[None], what: str) -> None:
+        """A read or write took too long: the protocol state is unknown, so close."""
+        if waiter.done():
+            return
+        timeout = self.read_timeout if what == "read" else self.write_timeout
+        self.lost = TimeoutError(f"{what} timed out after {timeout} s")
+        self.core.abort()
+        if self.transport is not None:
+            self.transport.abort()
+        error = OperationalError(
+            CR.CR_SERVER_LOST,
+            f"Lost connection to MySQL server: {what} timed out after {timeout} s "
+            f"({what}_timeout); the connection was closed",
+        )
+        waiter.set_exception(error)
 
     def write(self, data: bytes) -> None:
         """Queue bytes for the server."""
@@ -105,7 +129,14 @@ class Wire(asyncio.Protocol):
             return
         waiter = self.loop.create_future()
         self._drain_waiter = waiter
-        await waiter
+        timer = None
+        if self.write_timeout is not None:
+            timer = self.loop.call_later(self.write_timeout, self._time_out, waiter, "write")
+        try:
+            await waiter
+        finally:
+            if timer is not None:
+                timer.cancel()
 
     async def wait_closed(self) -> None:
         """Wait until the transport has closed."""

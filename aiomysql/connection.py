@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from . import converters
+from . import converters, optionfile, tls
 from ._context import AwaitableContext
 from ._version import __version__
 from ._wire import Wire
@@ -49,8 +49,19 @@ DEFAULT_CAPABILITIES = (
     | CLIENT.DEPRECATE_EOF
 )
 
+#: Seconds allowed for connecting and logging in unless connect_timeout says otherwise.
+DEFAULT_CONNECT_TIMEOUT = 10.0
+
 #: Size of each packet when streaming a file for LOAD DATA LOCAL INFILE.
 INFILE_CHUNK = 1 << 16
+
+
+def _check_timeout(name: str, value: float | None) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ProgrammingError(0, f"{name} must be a positive number of seconds or None")
+    return float(value)
 
 
 def _closed_error() -> InterfaceError:
@@ -62,11 +73,11 @@ class Connection:
 
     def __init__(
         self,
-        host: str | None = "localhost",
+        host: str | None = None,
         user: str | None = None,
         password: str = "",
         db: str | None = None,
-        port: int = 3306,
+        port: int | None = None,
         unix_socket: str | None = None,
         charset: str = "",
         sql_mode: str | None = None,
@@ -76,7 +87,7 @@ class Connection:
         client_flag: int = 0,
         cursorclass: type[Cursor] | None = None,
         init_command: str | None = None,
-        connect_timeout: float | None = None,
+        connect_timeout: float | None = DEFAULT_CONNECT_TIMEOUT,
         read_default_group: str | None = None,
         autocommit: bool | None = False,
         echo: bool = False,
@@ -90,19 +101,36 @@ class Connection:
         database: str | None = None,
         connect_attrs: Mapping[str, str] | None = None,
         kill_query_on_cancel: bool = False,
+        read_timeout: float | None = None,
+        write_timeout: float | None = None,
+        allow_cleartext_password: bool = False,
     ) -> None:
         if loop is not None:
             warnings.warn(
                 "the loop argument is deprecated and ignored", DeprecationWarning, stacklevel=3
             )
         if read_default_file or read_default_group:
-            raise NotImplementedError("read_default_file is not supported yet")
-        if ssl:
-            raise NotImplementedError("TLS is not supported yet")
+            # Option files fill in only what the arguments leave unset.
+            cnf = optionfile.connection_defaults(read_default_file, read_default_group)
+            host, port = host or cnf.get("host"), port or cnf.get("port")
+            user = user or cnf.get("user")
+            password = password or cnf.get("password", "")
+            if db is None and database is None:
+                db = cnf.get("database")
+            unix_socket = unix_socket or cnf.get("unix_socket")
+            charset = charset or cnf.get("charset", "")
+            ssl = cnf.get("ssl") if ssl is None else ssl
+            if "connect_timeout" in cnf and connect_timeout == DEFAULT_CONNECT_TIMEOUT:
+                connect_timeout = cnf["connect_timeout"]
         from .cursors import Cursor
 
+        self._ssl_context = tls.make_context(ssl)
+        self._read_timeout = _check_timeout("read_timeout", read_timeout)
+        self._write_timeout = _check_timeout("write_timeout", write_timeout)
+        connect_timeout = _check_timeout("connect_timeout", connect_timeout)
+        self._allow_cleartext = allow_cleartext_password
         self._host = host or "localhost"
-        self._port = int(port)
+        self._port = int(port) if port else 3306
         self._user = user or ""
         self._password = password or ""
         self._db = database if database is not None else db
@@ -159,6 +187,15 @@ class Connection:
             raise OperationalError(
                 CR.CR_CONN_HOST_ERROR, f"Can't connect to MySQL server on {self._address()} ({exc})"
             ) from exc
+        except OperationalError as exc:
+            self.close()
+            if exc.args[0] != CR.CR_SERVER_LOST:
+                raise
+            raise OperationalError(
+                CR.CR_SERVER_LOST,
+                f"Lost connection to MySQL server on {self._address()} during the handshake "
+                f"({exc.__cause__ or exc})",
+            ) from exc
         except BaseException:
             self.close()
             raise
@@ -194,7 +231,14 @@ class Connection:
             if sock is not None:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._core, self._wire = core, wire
-        greeting = await self._next_event()
+        try:
+            greeting = await self._next_event()
+        except ProtocolError as exc:
+            raise OperationalError(
+                CR.CR_SERVER_HANDSHAKE_ERR,
+                f"The server on {self._address()} did not answer like a MySQL server: "
+                f"{exc.args[1]}",
+            ) from exc
         assert isinstance(greeting, Greeting)
         self._greeting = greeting
         if not greeting.capabilities & CLIENT.PROTOCOL_41:
@@ -207,15 +251,29 @@ class Connection:
             capabilities |= CLIENT.LOCAL_FILES
         else:
             capabilities &= ~CLIENT.LOCAL_FILES
+        charset_id = self._charset.id if self._charset.id < 256 else 45
+        if self._ssl_context is not None:
+            if not greeting.capabilities & CLIENT.SSL:
+                raise OperationalError(
+                    CR.CR_SSL_CONNECTION_ERROR,
+                    f"TLS was required (ssl=...) but the server on {self._address()} does not "
+                    "offer it; refusing to continue in plain text",
+                )
+            wire.write(core.ssl_request(capabilities, charset_id))
+            assert wire.transport is not None
+            wire.transport = await tls.start_tls(
+                loop, wire.transport, wire, self._ssl_context, self._host, self._address()
+            )
         auth = AuthContext(
             self._password.encode("utf-8"),
-            secure_channel=bool(self._unix_socket),
+            secure_channel=bool(self._unix_socket or self._ssl_context),
+            allow_cleartext=self._allow_cleartext,
             server_public_key=self._server_public_key,
         )
         wire.write(
             core.handshake_response(
                 capabilities=capabilities,
-                charset_id=self._charset.id if self._charset.id < 256 else 45,
+                charset_id=charset_id,
                 user=self._user.encode("utf-8"),
                 database=self._db.encode("utf-8") if self._db else None,
                 auth=auth,
@@ -228,6 +286,8 @@ class Connection:
             if isinstance(event, ev.SendData):
                 wire.write(event.data)
             elif isinstance(event, ev.Authenticated):
+                wire.read_timeout = self._read_timeout
+                wire.write_timeout = self._write_timeout
                 return
 
     def _attributes(self) -> dict[str, str]:
@@ -314,6 +374,8 @@ class Connection:
             "password": self._password,
             "unix_socket": self._unix_socket,
             "connect_timeout": self._connect_timeout or KILL_QUERY_TIMEOUT,
+            "ssl": self._ssl_context,
+            "allow_cleartext_password": self._allow_cleartext,
             "auth_plugin": self._auth_plugin,
             "server_public_key": self._server_public_key,
             "program_name": self._program_name,
@@ -582,16 +644,6 @@ class Connection:
         self._result, self._last_ok = last, last_ok
         return list(result.rows or ())
 
-    async def show_warnings(self) -> list[tuple[Any, ...]]:
-        """The last statement's warnings as (level, code, message) rows (SHOW WARNINGS).
-
-        The last statement's result (insert_id(), affected_rows()) is kept.
-        """
-        last, last_ok = self._result, self._last_ok
-        result = await self.run_query("SHOW WARNINGS")
-        self._result, self._last_ok = last, last_ok
-        return list(result.rows or ())
-
     async def autocommit(self, value: bool) -> None:
         """Turn autocommit on or off (a round trip only when it changes)."""
         self._autocommit_mode = bool(value)
@@ -814,11 +866,11 @@ async def _close_on_exit(conn: Connection, exc: BaseException | None) -> None:
 
 
 def connect(
-    host: str | None = "localhost",
+    host: str | None = None,
     user: str | None = None,
     password: str = "",
     db: str | None = None,
-    port: int = 3306,
+    port: int | None = None,
     **kwargs: Any,
 ) -> AwaitableContext[Connection]:
     """Open a connection: ``conn = await connect(...)`` or ``async with connect(...) as conn``.
