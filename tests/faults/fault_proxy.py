@@ -64,6 +64,8 @@ class Link:
         self.faults: list[Fault] = []
         self.sent = {Direction.TO_SERVER: 0, Direction.TO_CLIENT: 0}
         self.closed = asyncio.Event()
+        #: Set to a bytearray to record every byte forwarded to the client from then on.
+        self.recording: bytearray | None = None
         self._tail = b""
         self._tasks = [
             asyncio.create_task(self._pump(client[0], server[1], Direction.TO_SERVER)),
@@ -171,6 +173,8 @@ class Link:
     def _write(self, writer: asyncio.StreamWriter, data: bytes, direction: Direction) -> None:
         writer.write(data)
         self.sent[direction] += len(data)
+        if self.recording is not None and direction is Direction.TO_CLIENT:
+            self.recording += data
 
 
 class FaultProxy:

@@ -121,9 +121,7 @@ async def read_until_eof(reader: asyncio.StreamReader) -> bytes:
 
 async def test_fault_waits_for_the_client_pattern_even_split_across_writes(echo: int) -> None:
     async with FaultProxy("127.0.0.1", echo) as proxy:
-        proxy.arm_next(
-            Fault(Action.CUT, Direction.TO_CLIENT, after=3, when_client_sent=b"COMMIT")
-        )
+        proxy.arm_next(Fault(Action.CUT, Direction.TO_CLIENT, after=3, when_client_sent=b"COMMIT"))
         reader, writer = await asyncio.open_connection(proxy.host, proxy.port)
         try:
             for part in (b"BEGIN", b"COMM"):
