@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from math import isfinite as _isfinite
@@ -139,6 +140,12 @@ def _encode_timedelta(value: datetime.timedelta, mapping: Mapping[type, Encoder]
     return f"'{sign}{hours}:{minutes:02d}:{seconds:02d}{frac}'"
 
 
+def _encode_uuid(value: uuid.UUID, mapping: Mapping[type, Encoder]) -> str:
+    # The canonical 36-character form: what MariaDB's UUID type and CHAR(36) columns take,
+    # and what SQLAlchemy's Uuid type sends on MariaDB >= 10.7.
+    return "'" + str(value) + "'"
+
+
 def _encode_sequence(value: tuple[Any, ...] | list[Any], mapping: Mapping[type, Encoder]) -> str:
     # For IN (...) and multi-row VALUES; nested sequences become row constructors.
     return "(" + ",".join([_escape(item, mapping) for item in value]) + ")"
@@ -182,6 +189,7 @@ encoders: dict[type, Encoder] = {
     set: _encode_set,
     frozenset: _encode_set,
     dict: _encode_dict,
+    uuid.UUID: _encode_uuid,
 }
 
 _NO_BACKSLASH_ENCODERS: dict[type, Encoder] = {**encoders, str: _encode_str_no_backslash}

@@ -237,10 +237,15 @@ def test_non_finite_numbers_rejected(value: object) -> None:
         escape_item(value)
 
 
-@pytest.mark.parametrize("value", [object(), uuid.uuid4(), 1j, Ellipsis, type])
+@pytest.mark.parametrize("value", [object(), 1j, Ellipsis, type])
 def test_unsupported_types_rejected(value: object) -> None:
     with pytest.raises(ProgrammingError, match="not supported"):
         escape_item(value)
+
+
+def test_uuid_as_canonical_string() -> None:
+    value = uuid.UUID("12345678-1234-5678-1234-567812345678")
+    assert escape_item(value) == "'12345678-1234-5678-1234-567812345678'"
 
 
 def test_dict_rejected() -> None:
