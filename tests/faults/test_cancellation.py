@@ -1,0 +1,130 @@
+"""Cancellation and timeouts mid-statement: the connection ends reusable or closed, never
+half-read; with ``kill_query_on_cancel`` the server stops the statement too."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from helpers import BOUND, committed, direct, insert, make_table
+
+import aiomysql
+from aiomysql.connection import wait_for_kill_queries
+
+
+async def running_command(connect_kwargs: dict[str, Any], thread_id: int) -> str | None:
+    """The server's COMMAND for ``thread_id`` ('Query', 'Sleep', ...), None once gone."""
+    conn = await direct(connect_kwargs)
+    try:
+        result = await conn.run_query(
+            f"SELECT COMMAND FROM information_schema.PROCESSLIST WHERE ID = {int(thread_id)}"
+        )
+        return result.rows[0][0] if result.rows else None
+    finally:
+        await conn.ensure_closed()
+
+
+async def test_timeout_mid_statement_closes_the_connection(
+    connect_kwargs: dict[str, Any],
+) -> None:
+    conn = await aiomysql.connect(**connect_kwargs)
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.2):
+            await conn.query("SELECT SLEEP(3)")
+    assert conn.closed  # never half-read: closed, not reused
+    with pytest.raises(aiomysql.InterfaceError):
+        await conn.query("SELECT 1")
+    conn.close()
+
+
+async def test_cancel_after_reply_leaves_connection_reusable(
+    connect_kwargs: dict[str, Any],
+) -> None:
+    conn = await aiomysql.connect(**connect_kwargs)
+
+    async def work() -> None:
+        await conn.query("SELECT 1")
+        await asyncio.sleep(10)  # cancelled here, between statements
+
+    task = asyncio.create_task(work())
+    await asyncio.sleep(0.1)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not conn.closed
+    assert (await conn.run_query("SELECT 2")).rows == [(2,)]
+    await conn.ensure_closed()
+
+
+async def test_wait_for_on_unbuffered_read_closes(connect_kwargs: dict[str, Any]) -> None:
+    conn = await aiomysql.connect(**connect_kwargs)
+    cur = await conn.cursor(aiomysql.SSCursor)
+    # The first row fills the server's network buffer, so it is sent before the sleep.
+    await cur.execute("SELECT REPEAT('x', 100000) AS v UNION ALL SELECT SLEEP(5)")
+    assert (await cur.fetchone()) is not None
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(cur.fetchall(), 0.2)
+    assert conn.closed
+    conn.close()
+
+
+async def test_without_kill_query_the_server_keeps_running_the_statement(
+    connect_kwargs: dict[str, Any],
+) -> None:
+    """Why the option exists: closing the socket does not stop a running statement."""
+    conn = await aiomysql.connect(**connect_kwargs)
+    thread_id = conn.thread_id()
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.2):
+            await conn.query("SELECT SLEEP(3)")
+    await asyncio.sleep(0.3)
+    assert await running_command(connect_kwargs, thread_id) == "Query"
+
+
+async def test_kill_query_on_cancel_stops_the_statement_on_the_server(
+    connect_kwargs: dict[str, Any],
+) -> None:
+    conn = await aiomysql.connect(**connect_kwargs, kill_query_on_cancel=True)
+    thread_id = conn.thread_id()
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.2):
+            await conn.query("SELECT SLEEP(30)")
+    assert conn.closed
+    async with asyncio.timeout(BOUND):
+        await wait_for_kill_queries()
+        # The killed statement ends at once; the thread then finds its client gone.
+        while await running_command(connect_kwargs, thread_id) == "Query":
+            await asyncio.sleep(0.05)
+
+
+async def test_kill_query_on_cancel_releases_row_locks(connect_kwargs: dict[str, Any]) -> None:
+    """A cancelled UPDATE stuck on a lock is killed, so it holds no locks afterwards."""
+    tag = await make_table(connect_kwargs)
+    owner = await aiomysql.connect(**connect_kwargs)
+    await owner.begin()
+    await insert(owner, tag, 1)
+    await owner.commit()
+    await owner.begin()
+    await owner.query(f"UPDATE fault_rows SET n = 2 WHERE tag = '{tag}'")  # holds the lock
+    victim = await aiomysql.connect(**connect_kwargs, kill_query_on_cancel=True)
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.3):
+            await victim.query(f"UPDATE fault_rows SET n = 3 WHERE tag = '{tag}'")
+    await wait_for_kill_queries()
+    await owner.commit()
+    assert await committed(connect_kwargs, tag) == [2]
+    await owner.ensure_closed()
+
+
+async def test_kill_query_failure_is_logged_not_raised(
+    connect_kwargs: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    conn = await aiomysql.connect(**connect_kwargs, kill_query_on_cancel=True)
+    conn._password = "wrong password"  # the side connection cannot log in
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.2):
+            await conn.query("SELECT SLEEP(1)")
+    with caplog.at_level("INFO", logger="aiomysql"):
+        await wait_for_kill_queries()
+    assert "KILL QUERY" in caplog.text
