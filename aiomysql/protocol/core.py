@@ -33,6 +33,7 @@ from collections.abc import Callable
 from ..constants import CLIENT, CR, SERVER_STATUS
 from ..errors import Error, InterfaceError, ProgrammingError
 from . import events as ev
+from ._impl import decode_text_row, decode_text_rows, read_packet
 from .auth import AuthContext, AuthPlugin, plugin_for
 from .handshake import Greeting, handshake_response, parse_greeting, ssl_request
 from .packets import MAX_FRAME, MAX_PACKET_LIMIT, ProtocolError, Reader, frame
@@ -47,7 +48,7 @@ from .results import (
     parse_error,
     parse_ok,
 )
-from .rows import Plan, decode_text_row, decode_text_rows
+from .rows import Plan
 
 _COLUMN_CACHE_SIZE = 1024
 #: A server greeting is well under this; a longer first packet means a non-MySQL peer.
@@ -140,40 +141,14 @@ class ClientCore:
         if self.buffered() < self._need:
             return None
         self._consolidate()
-        data = self._data
-        end = len(data)
-        p = self._pos
-        seq = self._seq
-        total = 0
-        spans: list[tuple[int, int]] = []
-        while True:
-            if end - p < 4:
-                self._need = p - self._pos + 4
-                return None
-            length = data[p] | data[p + 1] << 8 | data[p + 2] << 16
-            if data[p + 3] != seq:
-                raise ProtocolError(f"packet sequence id {data[p + 3]}, expected {seq}")
-            total += length
-            if total > self.max_packet:
-                raise ProtocolError(
-                    f"packet of at least {total} bytes exceeds the limit of {self.max_packet}"
-                )
-            if end - p - 4 < length:
-                self._need = p - self._pos + 4 + length
-                return None
-            spans.append((p + 4, p + 4 + length))
-            seq = (seq + 1) & 0xFF
-            p += 4 + length
-            if length < MAX_FRAME:
-                break
-        self._pos = p
+        payload, pos, seq = read_packet(self._data, self._pos, self._seq, self.max_packet)
+        if payload is None:
+            self._need = pos  # bytes needed from self._pos
+            return None
+        self._pos = pos
         self._seq = seq
         self._need = 4
-        if len(spans) == 1:
-            start, stop = spans[0]
-            return data[start:stop]
-        view = memoryview(data)
-        return b"".join(view[a:b] for a, b in spans)
+        return payload
 
     # -- output --------------------------------------------------------------
 

@@ -1,0 +1,45 @@
+"""The one place that picks the compiled twin of the hot loops or the pure-Python reference.
+
+The compiled module (``_speedups``, built from Cython when a C compiler is present) is
+used unless it was not built or ``AIOMYSQL_NO_EXTENSIONS`` is set to a non-empty value
+other than ``0``. Everything else imports the hot functions from here.
+"""
+
+from __future__ import annotations
+
+import os
+from types import ModuleType
+
+from . import packets as _packets
+from . import rows as _rows
+
+#: Functions with a compiled twin, by pure-Python home module (see the parity test).
+TWINS: dict[str, tuple[str, ...]] = {
+    "aiomysql.protocol.rows": ("decode_text_row", "decode_text_rows"),
+    "aiomysql.protocol.packets": ("read_packet",),
+    "aiomysql.converters": ("escape_string",),
+}
+
+
+def _load() -> ModuleType | None:
+    if os.environ.get("AIOMYSQL_NO_EXTENSIONS", "") not in ("", "0"):
+        return None
+    try:
+        from . import _speedups
+    except ImportError:
+        return None
+    return _speedups
+
+
+#: The compiled module in use, or None when the pure-Python reference runs.
+speedups: ModuleType | None = _load()
+#: True when the compiled twin is in use.
+USING_EXTENSIONS: bool = speedups is not None
+
+decode_text_row = _rows.decode_text_row
+decode_text_rows = _rows.decode_text_rows
+read_packet = _packets.read_packet
+if speedups is not None:
+    decode_text_row = speedups.decode_text_row
+    decode_text_rows = speedups.decode_text_rows
+    read_packet = speedups.read_packet

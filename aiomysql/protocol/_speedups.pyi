@@ -1,0 +1,14 @@
+"""Type stubs of the compiled twin (_speedups.pyx); the pure twins document behaviour."""
+
+from typing import Any
+
+from .rows import Plan
+
+def decode_text_row(data: bytes, pos: int, end: int, plan: Plan) -> tuple[Any, ...]: ...
+def decode_text_rows(
+    data: bytes, pos: int, end: int, seq: int, plan: Plan, rows: list[tuple[Any, ...]]
+) -> tuple[int, int]: ...
+def read_packet(
+    data: bytes, pos: int, seq: int, max_packet: int
+) -> tuple[bytes | None, int, int]: ...
+def escape_string(s: str, no_backslash_escapes: bool = False) -> str: ...
