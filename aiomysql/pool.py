@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import enum
 import logging
 import sys
 from collections import deque
@@ -55,24 +56,14 @@ class PoolStats:
     timeouts: int = 0
 
 
-class _Token:
+class _Signal(enum.Enum):
     """What a queued acquire() is woken with, when it is not a connection."""
 
-    __slots__ = ("name",)
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:
-        return f"<{self.name}>"
+    SLOT = "a slot was freed and reserved (counted in _opening) for the woken waiter"
+    CLOSED = "the pool was closed"
 
 
-#: A slot was freed and reserved (counted in ``_opening``) for the woken waiter.
-_SLOT = _Token("slot")
-#: The pool was closed while waiting.
-_CLOSED = _Token("closed")
-
-_Handoff = Connection | _Token
+_Handoff = Connection | _Signal
 
 
 class Pool:
@@ -216,7 +207,12 @@ class Pool:
 
     async def _acquire(self) -> Connection:
         self._check_open()
-        await self._fill()
+        try:
+            await self._fill()
+        except Exception as exc:
+            if not self._free:
+                raise
+            logger.info("pool: could not open a connection to keep minsize: %s", exc)
         conn, fresh = await self._obtain()
         if not fresh and not await self._vet(conn):
             conn = self._adopt(await self._open_slot())
@@ -239,7 +235,7 @@ class Pool:
         got = await self._wait()
         if isinstance(got, Connection):
             return got, False
-        if got is _CLOSED:
+        if got is _Signal.CLOSED:
             raise self._closed_error()
         return self._adopt(await self._open_slot()), True
 
@@ -297,9 +293,12 @@ class Pool:
     def _give_back(self, got: _Handoff) -> None:
         """Pass on what a waiter was handed but cannot use (it was cancelled meanwhile)."""
         if isinstance(got, Connection):
-            self._used.discard(got)
-            self._put_free(got)
-        elif got is _SLOT:
+            if got in self._used:
+                self._used.discard(got)
+                self._put_free(got)
+            else:  # terminate() already closed and counted it
+                self._forget(got)
+        elif got is _Signal.SLOT:
             self._opening -= 1
             self._slot_freed()
 
@@ -338,9 +337,9 @@ class Pool:
     def release(self, conn: Connection) -> asyncio.Future[None]:
         """Give ``conn`` back to the pool (not a coroutine; the result may be awaited).
 
-        A connection in a transaction is rolled back first (and reset, with
-        ``reset_on_release``), in the background; awaiting the result waits for that.
-        A closed or busy connection, or any connection once the pool is closed, is closed.
+        A connection in a transaction is rolled back (with ``reset_on_release``, every
+        connection is reset instead) in the background; awaiting the result waits for
+        that. A closed or busy connection, or any once the pool is closed, is closed.
         """
         loop = asyncio.get_running_loop()
         done: asyncio.Future[None] = loop.create_future()
@@ -405,7 +404,7 @@ class Pool:
             fut = self._waiters.popleft()
             if not fut.done():
                 self._opening += 1
-                fut.set_result(_SLOT)
+                fut.set_result(_Signal.SLOT)
                 return
         self._maybe_drained()
 
@@ -428,7 +427,7 @@ class Pool:
         while self._waiters:
             fut = self._waiters.popleft()
             if not fut.done():
-                fut.set_result(_CLOSED)
+                fut.set_result(_Signal.CLOSED)
         while self._free:
             self._dispose(self._free.popleft())
         self._maybe_drained()
@@ -460,7 +459,7 @@ class Pool:
                 self._drained = loop.create_future()
             await asyncio.shield(self._drained)
         while self._closers:
-            await asyncio.gather(*list(self._closers))
+            await asyncio.gather(*list(self._closers), return_exceptions=True)
         # Aborted transports drop their sockets in a callback scheduled for the next
         # loop iteration; let it run so nothing is left open when the caller's loop ends.
         await asyncio.sleep(0)
@@ -469,7 +468,6 @@ class Pool:
         return self
 
     async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        self.close()
         await self.wait_closed()
 
     # -- helpers ---------------------------------------------------------------
@@ -538,14 +536,12 @@ async def _create(pool: Pool) -> Pool:
     try:
         await pool._fill()
     except BaseException:
-        pool.close()
         await pool.wait_closed()
         raise
     return pool
 
 
 async def _close_on_exit(pool: Pool, exc: BaseException | None) -> None:
-    pool.close()
     await pool.wait_closed()
 
 
