@@ -75,7 +75,7 @@ class Connection:
         self,
         host: str | None = None,
         user: str | None = None,
-        password: str = "",
+        password: str | None = None,
         db: str | None = None,
         port: int | None = None,
         unix_socket: str | None = None,
@@ -114,7 +114,7 @@ class Connection:
             cnf = optionfile.connection_defaults(read_default_file, read_default_group)
             host, port = host or cnf.get("host"), port or cnf.get("port")
             user = user or cnf.get("user")
-            password = password or cnf.get("password", "")
+            password = cnf.get("password", "") if password is None else password
             if db is None and database is None:
                 db = cnf.get("database")
             unix_socket = unix_socket or cnf.get("unix_socket")
@@ -868,7 +868,7 @@ async def _close_on_exit(conn: Connection, exc: BaseException | None) -> None:
 def connect(
     host: str | None = None,
     user: str | None = None,
-    password: str = "",
+    password: str | None = None,
     db: str | None = None,
     port: int | None = None,
     **kwargs: Any,

@@ -18,7 +18,9 @@ from .errors import OperationalError
 #: Files the MySQL client reads by default, in order (later ones win).
 DEFAULT_FILES = ("/etc/my.cnf", "/etc/mysql/my.cnf", "~/.my.cnf")
 
-_ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "r": "\r", "\\": "\\", "s": " "}
+_ESCAPES = {
+    "b": "\b", "t": "\t", "n": "\n", "r": "\r", "\\": "\\", "s": " ", '"': '"', "'": "'"
+}  # fmt: skip
 _MAX_INCLUDE_DEPTH = 10
 
 
