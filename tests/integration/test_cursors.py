@@ -361,9 +361,7 @@ async def test_unbuffered_error_mid_stream_leaves_connection_usable(
     async with conn.cursor(aiomysql.SSCursor) as cur:
         # The scalar subquery fails ("returns more than 1 row") at row 3, after rows
         # 1 and 2 have been sent: the ERR packet arrives in the middle of the rows.
-        await cur.execute(
-            "SELECT seq, IF(seq = 3, (SELECT 1 UNION SELECT 2), seq) FROM seq_1_to_5"
-        )
+        await cur.execute("SELECT seq, IF(seq = 3, (SELECT 1 UNION SELECT 2), seq) FROM seq_1_to_5")
         with pytest.raises(aiomysql.Error):
             await cur.fetchall()
         await cur.execute("SELECT 'ok'")
@@ -405,9 +403,7 @@ async def test_deserialization_of_json_type_columns() -> None:
         ("[true, false]", 3, "{}"),
     ]
     async with FakeServer(on_query) as server:
-        conn = await aiomysql.connect(
-            host=server.host, port=server.port, user="u", autocommit=None
-        )
+        conn = await aiomysql.connect(host=server.host, port=server.port, user="u", autocommit=None)
         try:
             for kind in ALL_KINDS:
                 async with conn.cursor(*as_classes(kind)) as cur:

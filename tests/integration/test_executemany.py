@@ -41,9 +41,7 @@ async def session_count(conn: aiomysql.Connection, counter: str) -> int:
 
 
 @pytest.mark.parametrize("max_packet", [16 * 1024 * 1024, 1024 * 1024])
-async def test_100k_rows_in_few_statements(
-    connect_kwargs: dict[str, Any], max_packet: int
-) -> None:
+async def test_100k_rows_in_few_statements(connect_kwargs: dict[str, Any], max_packet: int) -> None:
     rows = [(i, f"name {i} it's", i / 7, None if i % 3 else "x" * (i % 50)) for i in range(100_000)]
     async with aiomysql.connect(
         autocommit=True, max_allowed_packet=max_packet, **connect_kwargs
@@ -89,9 +87,12 @@ async def test_unique_key_violation_raises_and_connection_stays_usable(
         assert not conn.busy
         await cur.execute(f"SELECT COUNT(*) FROM {table}")
         assert await cur.fetchone() == (0,)  # one multi-row statement: all or nothing
-        assert await cur.executemany(
-            f"INSERT INTO {table} (id, name) VALUES (%s, %s)", [(1, "a"), (2, "b")]
-        ) == 2
+        assert (
+            await cur.executemany(
+                f"INSERT INTO {table} (id, name) VALUES (%s, %s)", [(1, "a"), (2, "b")]
+            )
+            == 2
+        )
 
 
 async def test_on_duplicate_key_update(conn: aiomysql.Connection, table: str) -> None:
@@ -144,9 +145,7 @@ async def test_other_statements_run_one_by_one(conn: aiomysql.Connection, table:
         assert await session_count(conn, "Com_update") - before == 3
         # INSERT ... SELECT is not an INSERT ... VALUES: one statement per item.
         before = await session_count(conn, "Com_insert_select")
-        n = await cur.executemany(
-            f"INSERT INTO {table} (id, score) SELECT %s, 0", [(100,), (101,)]
-        )
+        n = await cur.executemany(f"INSERT INTO {table} (id, score) SELECT %s, 0", [(100,), (101,)])
         assert n == 2
         assert await session_count(conn, "Com_insert_select") - before == 2
 

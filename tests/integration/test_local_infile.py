@@ -100,9 +100,7 @@ async def test_big_file_streams_with_flat_client_memory(
     with path.open("w") as f:
         while f.tell() < BIG_FILE_BYTES:
             f.write(
-                "".join(
-                    f"{i}\t{'y' * (line_width - 12)}\n" for i in range(rows, rows + block_rows)
-                )
+                "".join(f"{i}\t{'y' * (line_width - 12)}\n" for i in range(rows, rows + block_rows))
             )
             rows += block_rows
     size = path.stat().st_size
@@ -156,9 +154,7 @@ def rogue_server(requested: bytes) -> tuple[FakeServer, list[list[bytes]]]:
 
 
 @pytest.mark.parametrize("local_infile", [True, False])
-async def test_rogue_server_cannot_read_another_file(
-    local_infile: bool, tmp_path: Path
-) -> None:
+async def test_rogue_server_cannot_read_another_file(local_infile: bool, tmp_path: Path) -> None:
     """A server that asks for /etc/passwd instead of the file the statement named.
 
     MariaDB cannot be made to do this, so the server is a small scripted one
