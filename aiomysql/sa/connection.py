@@ -157,11 +157,10 @@ class SAConnection:
             found = cache.get(cache_key)
             if found is not None:
                 return found
-        compiled = query.compile(
-            dialect=self._dialect,
-            column_keys=keys,
-            compile_kwargs={"render_postcompile": True},
-        )
+        options: dict[str, Any] = {"compile_kwargs": {"render_postcompile": True}}
+        if isinstance(query, UpdateBase):
+            options["column_keys"] = keys  # which columns an INSERT/UPDATE sets
+        compiled = query.compile(dialect=self._dialect, **options)
         if cache is not None:
             cache[cache_key] = compiled
         return compiled
@@ -231,15 +230,31 @@ class SAConnection:
 
     async def commit_prepared(self, xid: str, *, is_prepared: bool = True) -> None:
         """Commit a prepared XA transaction (e.g. one found by recover_twophase())."""
-        if not is_prepared:
-            raise ArgumentError("commit_prepared() needs a prepared transaction")
-        await self._run_sql(f"XA COMMIT {self._xid_literal(xid)}")
+        await self._finish_prepared("COMMIT", xid, is_prepared)
 
     async def rollback_prepared(self, xid: str, *, is_prepared: bool = True) -> None:
         """Roll back a prepared XA transaction."""
+        await self._finish_prepared("ROLLBACK", xid, is_prepared)
+
+    async def _finish_prepared(self, verb: str, xid: str, is_prepared: bool) -> None:
+        conn = self._checked()
         if not is_prepared:
-            raise ArgumentError("rollback_prepared() needs a prepared transaction")
-        await self._run_sql(f"XA ROLLBACK {self._xid_literal(xid)}")
+            raise ArgumentError(f"XA {verb} of another session needs a prepared transaction")
+        if self.in_transaction or conn.get_transaction_status():
+            raise InvalidRequestError(
+                "Cannot finish a prepared XA transaction while this connection has a "
+                "transaction open; commit or roll that back first"
+            )
+        # The server refuses XA COMMIT/ROLLBACK of another session's transaction
+        # (XAER_OUTSIDE) while autocommit is off, even with no transaction open.
+        autocommit = conn.get_autocommit()
+        if not autocommit:
+            await conn.autocommit(True)
+        try:
+            await self._run_sql(f"XA {verb} {self._xid_literal(xid)}")
+        finally:
+            if not autocommit and not conn.closed:
+                await conn.autocommit(False)
 
     # used by the transaction classes
 

@@ -189,6 +189,7 @@ class ResultProxy:
 
     async def _start(self) -> ResultProxy:
         if self._meta is None:
+            self._exhausted = True
             await self._release_cursor()
         return self
 

@@ -27,3 +27,19 @@ async def kill(conn: aiomysql.Connection, thread_id: int) -> None:
                 return
             await asyncio.sleep(0.01)
     raise AssertionError(f"connection {thread_id} still listed after KILL")
+
+
+async def end_prepared_xids(conn: aiomysql.Connection, prefix: str = "aiomysql") -> None:
+    """Roll back prepared XA transactions a failed test left behind (they hold locks).
+
+    ``conn`` must be in autocommit mode: the server refuses otherwise (XAER_OUTSIDE).
+    """
+    for *_, data in await fetch(conn, "XA RECOVER"):
+        xid = data.decode() if isinstance(data, bytes) else str(data)
+        if xid.startswith(prefix):
+            async with conn.cursor() as cur:
+                try:
+                    await cur.execute("XA ROLLBACK %s", (xid,))
+                except aiomysql.OperationalError as exc:
+                    if exc.args[0] != 1402:  # XA_RBROLLBACK: it is rolled back (read-only)
+                        raise
