@@ -17,6 +17,7 @@ from .errors import (
     Warning,
 )
 from .pool import Pool, create_pool
+from .protocol._impl import USING_EXTENSIONS
 
 apilevel = "2.0"
 threadsafety = 1
@@ -24,6 +25,7 @@ paramstyle = "pyformat"
 
 __all__ = [
     "__version__",
+    "USING_EXTENSIONS",
     "apilevel",
     "threadsafety",
     "paramstyle",

@@ -11,6 +11,7 @@ from typing import Any
 
 from .decoders import decoders, is_builtin_decoder
 from .errors import ProgrammingError
+from .protocol._impl import speedups as _speedups
 
 __all__ = [
     "Encoder",
@@ -235,6 +236,13 @@ def escape_item(
     return _escape(value, _effective(mapping, no_backslash_escapes))
 
 
+def escape_args(
+    args: tuple[Any, ...] | list[Any], mapping: Mapping[type, Encoder]
+) -> tuple[str, ...]:
+    """Each of ``args`` as an SQL literal by ``mapping`` (hot: compiled twin in _speedups)."""
+    return tuple([_escape(arg, mapping) for arg in args])
+
+
 literal = escape_item
 
 
@@ -272,7 +280,7 @@ def format_query(
     enc = _effective(mapping, no_backslash_escapes)
     values: tuple[str, ...] | _EscapedMapping
     if isinstance(args, (tuple, list)):
-        values = tuple([_escape(arg, enc) for arg in args])
+        values = escape_args(args, enc)
     elif type(args) is dict or isinstance(args, Mapping):
         values = _EscapedMapping(args, enc)
     else:
@@ -287,6 +295,14 @@ def format_query(
             f"query placeholders do not match the arguments ({kind} given): {exc}"
         ) from None
 
+
+# The pure-Python definitions stay reachable under py_* (parity tests); the compiled
+# twins replace them when the accelerator is in use (see protocol/_impl.py).
+py_escape_string = escape_string
+py_escape_args = escape_args
+if _speedups is not None:
+    escape_string = _speedups.escape_string
+    escape_args = _speedups.escape_args
 
 # --- conv= ------------------------------------------------------------------------------
 

@@ -7,8 +7,11 @@ other than ``0``. Everything else imports the hot functions from here.
 
 from __future__ import annotations
 
+import importlib
 import os
+from collections.abc import Callable
 from types import ModuleType
+from typing import Any
 
 from . import packets as _packets
 from . import rows as _rows
@@ -17,8 +20,22 @@ from . import rows as _rows
 TWINS: dict[str, tuple[str, ...]] = {
     "aiomysql.protocol.rows": ("decode_text_row", "decode_text_rows"),
     "aiomysql.protocol.packets": ("read_packet",),
-    "aiomysql.converters": ("escape_string",),
+    "aiomysql.converters": ("escape_string", "escape_args"),
 }
+
+
+def pure_twin(name: str) -> Callable[..., Any]:
+    """The pure-Python function twinned by the compiled ``name``.
+
+    A module that swaps in the compiled twin under the public name keeps its own
+    definition as ``py_<name>`` (converters does).
+    """
+    for module_name, names in TWINS.items():
+        if name in names:
+            module = importlib.import_module(module_name)
+            fn: Callable[..., Any] = getattr(module, "py_" + name, None) or getattr(module, name)
+            return fn
+    raise KeyError(name)
 
 
 def _load() -> ModuleType | None:

@@ -8,6 +8,8 @@ from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
 from cpython.unicode cimport PyUnicode_DecodeASCII, PyUnicode_DecodeUTF8
+from cpython.object cimport PyObject_Repr
+from libc.math cimport isfinite
 from libc.string cimport memcpy
 
 from decimal import Decimal
@@ -342,16 +344,12 @@ def read_packet(bytes data, Py_ssize_t pos, int seq, Py_ssize_t max_packet):
 
 # --- escaping -------------------------------------------------------------------------
 
-def escape_string(s, bint no_backslash_escapes=False):
-    """Escape ``s`` for use between single quotes; same contract as converters.escape_string."""
-    cdef Py_ssize_t n, i, extra = 0, j
-    cdef const unsigned char *src
+cdef object _escape_ascii(str s, bint no_backslash_escapes, bint quote):
+    """Escape an ASCII str in one pass, optionally inside quotes; s itself if unchanged."""
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(s), i, extra = 0, j
+    cdef const unsigned char *src = <const unsigned char *>PyUnicode_DATA(s)
     cdef unsigned char *dst
     cdef unsigned char c
-    if type(s) is not str or not PyUnicode_IS_ASCII(s):
-        return _escape_string_generic(s, no_backslash_escapes)
-    n = PyUnicode_GET_LENGTH(s)
-    src = <const unsigned char *>PyUnicode_DATA(s)
     for i in range(n):
         c = src[i]
         if no_backslash_escapes:
@@ -359,11 +357,14 @@ def escape_string(s, bint no_backslash_escapes=False):
                 extra += 1
         elif c == 92 or c == 0 or c == 10 or c == 13 or c == 39 or c == 34 or c == 26:
             extra += 1
-    if extra == 0:
+    if extra == 0 and not quote:
         return s
-    out = PyUnicode_New(n + extra, 127)
+    out = PyUnicode_New(n + extra + 2 * quote, 127)
     dst = <unsigned char *>PyUnicode_DATA(out)
     j = 0
+    if quote:
+        dst[0] = 39
+        j = 1
     for i in range(n):
         c = src[i]
         if no_backslash_escapes:
@@ -394,7 +395,16 @@ def escape_string(s, bint no_backslash_escapes=False):
         else:
             dst[j] = c
         j += 1
+    if quote:
+        dst[j] = 39
     return out
+
+
+def escape_string(s, bint no_backslash_escapes=False):
+    """Escape ``s`` for use between single quotes; same contract as converters.escape_string."""
+    if type(s) is str and PyUnicode_IS_ASCII(s):
+        return _escape_ascii(s, no_backslash_escapes, False)
+    return _escape_string_generic(s, no_backslash_escapes)
 
 
 _BACKSLASH_ESCAPES = (
@@ -424,3 +434,49 @@ cdef object _escape_string_generic(object s, bint no_backslash_escapes):
         if char in s:
             s = s.replace(char, escaped)
     return s
+
+
+# Encoders of aiomysql.converters, recognised by identity (loaded at first use: that
+# module imports this one).
+cdef object _enc_none = None, _enc_int, _enc_float, _enc_str, _enc_str_nb, _enc_bytes
+cdef object _escape_fallback
+
+
+cdef int _load_encoders() except -1:
+    global _enc_none, _enc_int, _enc_float, _enc_str, _enc_str_nb, _enc_bytes
+    global _escape_fallback
+    from aiomysql import converters as c
+    _enc_int = c._encode_int
+    _enc_float = c._encode_float
+    _enc_str = c._encode_str
+    _enc_str_nb = c._encode_str_no_backslash
+    _enc_bytes = c._encode_bytes
+    _escape_fallback = c._escape
+    _enc_none = c._encode_none
+    return 0
+
+
+def escape_args(args, mapping):
+    """Each of ``args`` as an SQL literal; same contract as converters.escape_args."""
+    if _enc_none is None:
+        _load_encoders()
+    cdef list out = []
+    cdef bint exact_dict = type(mapping) is dict
+    for value in args:
+        cls = type(value)
+        enc = (<dict>mapping).get(cls) if exact_dict else mapping.get(cls)
+        if enc is None:
+            out.append(_escape_fallback(value, mapping))
+        elif cls is str and (enc is _enc_str or enc is _enc_str_nb) and PyUnicode_IS_ASCII(value):
+            out.append(_escape_ascii(value, enc is _enc_str_nb, True))
+        elif cls is int and enc is _enc_int:
+            out.append(PyObject_Repr(value))
+        elif cls is float and enc is _enc_float and isfinite(<double>value):
+            out.append(PyObject_Repr(value))
+        elif enc is _enc_none:
+            out.append("NULL")
+        elif cls is bytes and enc is _enc_bytes:
+            out.append("X'" + (<bytes>value).hex() + "'")
+        else:
+            out.append(enc(value, mapping))
+    return tuple(out)
