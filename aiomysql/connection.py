@@ -554,8 +554,12 @@ class Connection:
     @property
     def closed(self) -> bool:
         """True when the connection cannot be used (closed, lost or broken)."""
-        core = self._core
-        return core is None or core.state in (State.CLOSED, State.BROKEN)
+        core, wire = self._core, self._wire
+        return (
+            core is None
+            or core.state in (State.CLOSED, State.BROKEN)
+            or (wire is not None and wire.lost is not None)
+        )
 
     @property
     def busy(self) -> bool:

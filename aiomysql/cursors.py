@@ -7,7 +7,7 @@ import json
 import re
 import warnings
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from . import converters
 from ._context import ReadyContext
@@ -240,7 +240,7 @@ class Cursor:
 
     def _convert_rows(self, result: Result) -> Sequence[Any]:
         assert result.rows is not None
-        return result.rows
+        return tuple(result.rows)  # buffered rows are a tuple in aiomysql; fetchall shares it
 
     async def _show_warnings(self, conn: Connection) -> None:
         """Surface the server's warnings through the ``warnings`` module (a hook to override)."""
@@ -255,7 +255,7 @@ class Cursor:
     async def nextset(self) -> bool | None:
         """Move to the next result set; None when there is none."""
         conn = self._connection
-        if conn is None or self._result is None:
+        if conn is None or self._result is None or conn.closed:
             return None
         if self._result is not conn.last_result:
             return None
@@ -277,7 +277,7 @@ class Cursor:
         if self._rows is None:
             if self._executed is None and self._result is None:
                 raise ProgrammingError(0, "execute() first")
-            raise ProgrammingError(0, "the last statement returned no result set")
+            return ()  # a statement without a result set: nothing to fetch, as in aiomysql
         return self._rows
 
     async def fetchone(self) -> Any:
@@ -289,20 +289,20 @@ class Cursor:
         self._rownumber = i + 1
         return rows[i]
 
-    async def fetchmany(self, size: int | None = None) -> list[Any]:
+    async def fetchmany(self, size: int | None = None) -> Sequence[Any]:
         """Up to ``size`` rows (``arraysize`` by default)."""
         rows = self._check_executed()
         i = self._rownumber
         end = i + (size or self.arraysize)
         self._rownumber = min(end, len(rows))
-        return list(rows[i:end])
+        return rows[i:end]
 
-    async def fetchall(self) -> list[Any]:
-        """All remaining rows."""
+    async def fetchall(self) -> Sequence[Any]:
+        """All remaining rows (a tuple for Cursor, a list for dict cursors, as in aiomysql)."""
         rows = self._check_executed()
         i = self._rownumber
         self._rownumber = len(rows)
-        return list(rows[i:]) if i else list(rows)
+        return rows[i:] if i else rows
 
     async def scroll(self, value: int, mode: str = "relative") -> None:
         """Move the row pointer by ``value`` (relative) or to ``value`` (absolute)."""
@@ -394,9 +394,13 @@ class SSCursor(Cursor):
         self._batch: list[Any] = []
         self._batch_pos = 0
 
+    def _convert_rows(self, result: Result) -> Sequence[Any]:
+        assert result.rows is not None
+        return result.rows  # unbuffered batches stay lists: no copy per batch
+
     def _load(self, result: Result) -> None:
         super()._load(result)
-        self._batch = self._convert_rows(result) if result.rows else []  # type: ignore[assignment]
+        self._batch = cast(list[Any], self._convert_rows(result)) if result.rows else []
         self._batch_pos = 0
         if result.rows is not None:
             self._rowcount = -1
@@ -413,7 +417,7 @@ class SSCursor(Cursor):
                 await self._show_warnings(conn)
             return False
         result.rows = rows
-        self._batch = self._convert_rows(result)  # type: ignore[assignment]
+        self._batch = cast(list[Any], self._convert_rows(result))
         self._batch_pos = 0
         return True
 

@@ -18,12 +18,6 @@ from aiomysql.testing import TemporaryServer
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "basic_pool.py"
 
-CLOSED_MISSES_LOST_SOCKET = (
-    "connection layer: Connection.closed stays False after the server closed an idle "
-    "connection, so without a ping the pool cannot see it is dead"
-)
-
-
 @pytest.fixture(scope="module")
 def private_server() -> Iterator[TemporaryServer]:
     """A server of our own, so restarting it never disturbs the session's server."""
@@ -87,7 +81,6 @@ async def test_killed_idle_connection_is_replaced_with_pre_ping(
         await closed_pool(pool)
 
 
-@pytest.mark.xfail(strict=True, raises=aiomysql.OperationalError, reason=CLOSED_MISSES_LOST_SOCKET)
 async def test_killed_idle_connection_is_replaced_by_default(
     connect_kwargs: dict[str, Any],
 ) -> None:
@@ -119,7 +112,6 @@ async def test_server_restart_while_idle_with_pre_ping(private_server: Temporary
         await closed_pool(pool)
 
 
-@pytest.mark.xfail(strict=True, raises=aiomysql.OperationalError, reason=CLOSED_MISSES_LOST_SOCKET)
 async def test_server_restart_while_idle_by_default(private_server: TemporaryServer) -> None:
     pool = await aiomysql.create_pool(minsize=1, maxsize=1, **private_server.connect_kwargs())
     try:
