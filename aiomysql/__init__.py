@@ -16,7 +16,7 @@ from .errors import (
     ProgrammingError,
     Warning,
 )
-from .pool import Pool, create_pool
+from .pool import Pool, PoolClosedError, PoolStats, PoolTimeoutError, create_pool
 from .protocol._impl import USING_EXTENSIONS
 
 apilevel = "2.0"
@@ -33,6 +33,9 @@ __all__ = [
     "Connection",
     "create_pool",
     "Pool",
+    "PoolClosedError",
+    "PoolStats",
+    "PoolTimeoutError",
     "Cursor",
     "DictCursor",
     "SSCursor",
