@@ -83,6 +83,20 @@ install_package() {
     esac
 }
 
+# A second venv for the aiomysql.sa tests on SQLAlchemy 1.4 (the main one has 2.x).
+SA14_VENV="$REPO_ROOT/.venv-sa14"
+ensure_sa14_venv() {
+    if ! [ -x "$SA14_VENV/bin/python" ] || ! "$SA14_VENV/bin/python" -c 'import pip' 2>/dev/null
+    then
+        log "creating $SA14_VENV (SQLAlchemy 1.4)"
+        rm -rf "$SA14_VENV"
+        "$PYTHON" -m venv "$SA14_VENV"
+    fi
+    log "installing aiomysql and SQLAlchemy 1.4 into $SA14_VENV (non-editable)"
+    "$SA14_VENV/bin/python" -m pip install -q "$REPO_ROOT" "sqlalchemy>=1.4,<1.5" \
+        "pytest>=8" "pytest-asyncio>=0.23" "pytest-timeout>=2" PyMySQL
+}
+
 setup_all() {
     ensure_server
     ensure_venv

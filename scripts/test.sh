@@ -19,7 +19,7 @@ run_pytest() {
     local label="$1"; shift
     log "pytest ($label)"
     local rc=0
-    "$VENV/bin/pytest" "$@" || rc=$?
+    "${PYTEST_BIN:-$VENV/bin/pytest}" "$@" || rc=$?
     if [ "$rc" -eq 5 ]; then
         log "pytest ($label) collected no tests: treated as failure"
         rc=1
@@ -32,5 +32,18 @@ run_pytest "default" "$@" || status=$?
 
 # --- Further passes go here, each as: run_pytest "<label>" "$@" || status=$? ---
 # e.g. the pure-Python reference: AIOMYSQL_NO_EXTENSIONS=1 run_pytest "no extensions" "$@" || status=$?
+
+# aiomysql.sa on SQLAlchemy 1.4 (its own venv): its fixed test files, whenever the whole
+# suite runs or the arguments name something under tests/sa.
+sa14_wanted=$(( $# == 0 ))
+for arg in "$@"; do case "$arg" in tests/sa*) sa14_wanted=1 ;; esac; done
+if [ "$sa14_wanted" -eq 1 ]; then
+    if ensure_sa14_venv; then
+        PYTEST_BIN="$SA14_VENV/bin/pytest" run_pytest "aiomysql.sa on SQLAlchemy 1.4" \
+            tests/sa/test_sa_*.py || status=$?
+    else
+        status=1
+    fi
+fi
 
 exit "$status"
