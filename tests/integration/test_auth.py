@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from conftest import ServerInfo
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import aiomysql
@@ -25,16 +24,16 @@ ED = f"aioed{SUFFIX}"
 NOPW = f"aionopw{SUFFIX}"
 
 
-def server_kwargs(info: ServerInfo, **extra: Any) -> dict[str, Any]:
+def server_kwargs(info: Any, **extra: Any) -> dict[str, Any]:
     return {"host": info.host, "port": info.port, **extra}
 
 
-async def root_connection(info: ServerInfo) -> aiomysql.Connection:
+async def root_connection(info: Any) -> aiomysql.Connection:
     return await aiomysql.connect(**server_kwargs(info, user=info.user, password=info.password))
 
 
 @pytest.fixture
-async def users(mysql_server: ServerInfo) -> AsyncIterator[None]:
+async def users(mysql_server: Any) -> AsyncIterator[None]:
     """Test accounts, created for each test and dropped after it."""
     conn = await root_connection(mysql_server)
     try:
@@ -63,7 +62,7 @@ async def users(mysql_server: ServerInfo) -> AsyncIterator[None]:
         await conn.ensure_closed()
 
 
-async def current_user(info: ServerInfo, **kwargs: Any) -> str:
+async def current_user(info: Any, **kwargs: Any) -> str:
     conn = await aiomysql.connect(**server_kwargs(info, **kwargs))
     try:
         async with conn.cursor() as cur:
@@ -74,26 +73,26 @@ async def current_user(info: ServerInfo, **kwargs: Any) -> str:
     return str(row[0])
 
 
-async def test_native_password_utf8(mysql_server: ServerInfo, users: None) -> None:
+async def test_native_password_utf8(mysql_server: Any, users: None) -> None:
     who = await current_user(mysql_server, user=NATIVE, password=PASSWORD)
     assert who == f"{NATIVE}@%"
 
 
-async def test_ed25519_login_through_auth_switch(mysql_server: ServerInfo, users: None) -> None:
+async def test_ed25519_login_through_auth_switch(mysql_server: Any, users: None) -> None:
     # The greeting offers mysql_native_password; the server then switches to client_ed25519.
     who = await current_user(mysql_server, user=ED, password=PASSWORD)
     assert who == f"{ED}@%"
 
 
 @pytest.mark.parametrize("plugin", ["mysql_native_password", "client_ed25519"])
-async def test_forced_plugin(mysql_server: ServerInfo, users: None, plugin: str) -> None:
+async def test_forced_plugin(mysql_server: Any, users: None, plugin: str) -> None:
     user = NATIVE if plugin == "mysql_native_password" else ED
     who = await current_user(mysql_server, user=user, password=PASSWORD, auth_plugin=plugin)
     assert who == f"{user}@%"
 
 
 async def test_native_user_with_ed25519_forced_is_switched_back(
-    mysql_server: ServerInfo, users: None
+    mysql_server: Any, users: None
 ) -> None:
     # The client starts with client_ed25519; the server switches it to the user's plugin.
     who = await current_user(
@@ -103,24 +102,24 @@ async def test_native_user_with_ed25519_forced_is_switched_back(
 
 
 @pytest.mark.parametrize("user", [NATIVE, ED, NOPW])
-async def test_wrong_password_is_denied(mysql_server: ServerInfo, users: None, user: str) -> None:
+async def test_wrong_password_is_denied(mysql_server: Any, users: None, user: str) -> None:
     with pytest.raises(OperationalError) as info:
         await aiomysql.connect(**server_kwargs(mysql_server, user=user, password="wrong"))
     assert info.value.args[0] == 1045
     assert "Access denied" in info.value.args[1]
 
 
-async def test_user_without_password(mysql_server: ServerInfo, users: None) -> None:
+async def test_user_without_password(mysql_server: Any, users: None) -> None:
     assert await current_user(mysql_server, user=NOPW, password="") == f"{NOPW}@%"
 
 
-async def test_unknown_user_is_denied(mysql_server: ServerInfo) -> None:
+async def test_unknown_user_is_denied(mysql_server: Any) -> None:
     with pytest.raises(OperationalError) as info:
         await aiomysql.connect(**server_kwargs(mysql_server, user="nobody_here", password="x"))
     assert info.value.args[0] == 1045
 
 
-async def test_ed25519_public_key_matches_server(mysql_server: ServerInfo, users: None) -> None:
+async def test_ed25519_public_key_matches_server(mysql_server: Any, users: None) -> None:
     """The derivation (SHA-512 of the password as the expanded secret) gives the very
     public key MariaDB stored for the account."""
     conn = await root_connection(mysql_server)
@@ -146,7 +145,7 @@ def test_ed25519_matches_stock_ed25519_for_a_32_byte_password() -> None:
     assert ours == Ed25519PrivateKey.from_private_bytes(password).sign(nonce)
 
 
-async def test_connection_attributes(mysql_server: ServerInfo, connect_kwargs: dict) -> None:
+async def test_connection_attributes(mysql_server: Any, connect_kwargs: dict) -> None:
     conn = await aiomysql.connect(
         program_name="aiomysql-tests", connect_attrs={"team": "db"}, **connect_kwargs
     )
@@ -166,7 +165,7 @@ async def test_connection_attributes(mysql_server: ServerInfo, connect_kwargs: d
     assert attrs["team"] == "db"
 
 
-async def test_unix_socket(mysql_server: ServerInfo, connect_kwargs: dict) -> None:
+async def test_unix_socket(mysql_server: Any, connect_kwargs: dict) -> None:
     assert mysql_server.unix_socket, "set AIOMYSQL_TEST_UNIX_SOCKET to test unix sockets"
     kwargs = dict(connect_kwargs, unix_socket=mysql_server.unix_socket)
     kwargs.pop("host")

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ServerInfo
 
 import aiomysql
 from aiomysql.errors import OperationalError
@@ -72,7 +71,7 @@ def test_bad_port_is_an_error(tmp_path: Path) -> None:
         aiomysql.Connection(read_default_file=str(cnf))
 
 
-def write_cnf(path: Path, info: ServerInfo, **client: Any) -> str:
+def write_cnf(path: Path, info: Any, **client: Any) -> str:
     lines = ["[client]"] + [f"{k}={v}" for k, v in client.items()]
     lines += ["[aiomysql_app]", f"port={info.port}", f"host={info.host}"]
     path.write_text("\n".join(lines) + "\n")
@@ -91,7 +90,7 @@ async def session_facts(**kwargs: Any) -> tuple[Any, ...]:
 
 
 async def test_connect_from_file_and_group(
-    mysql_server: ServerInfo, connect_kwargs: dict, tmp_path: Path
+    mysql_server: Any, connect_kwargs: dict, tmp_path: Path
 ) -> None:
     # [client] names a wrong port; the [aiomysql_app] group overrides it.
     cnf = write_cnf(
@@ -113,7 +112,7 @@ async def test_connect_from_file_and_group(
 
 
 async def test_explicit_arguments_win(
-    mysql_server: ServerInfo, connect_kwargs: dict, tmp_path: Path
+    mysql_server: Any, connect_kwargs: dict, tmp_path: Path
 ) -> None:
     cnf = write_cnf(
         tmp_path / "my.cnf",
@@ -133,7 +132,7 @@ async def test_explicit_arguments_win(
     assert db == connect_kwargs["db"]
 
 
-async def test_socket_from_file(mysql_server: ServerInfo, tmp_path: Path) -> None:
+async def test_socket_from_file(mysql_server: Any, tmp_path: Path) -> None:
     assert mysql_server.unix_socket, "set AIOMYSQL_TEST_UNIX_SOCKET to test unix sockets"
     cnf = tmp_path / "my.cnf"
     cnf.write_text(f"[client]\nsocket={mysql_server.unix_socket}\nuser={mysql_server.user}\n")

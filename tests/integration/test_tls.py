@@ -11,7 +11,6 @@ from typing import Any
 import mysql_packets as sp
 import pytest
 from certs import CertFiles, make_certs
-from conftest import ServerInfo
 from fake_mysql_server import FakeConnection, FakeServer
 
 import aiomysql
@@ -126,7 +125,7 @@ async def test_bad_ssl_argument_is_a_clear_error() -> None:
         await aiomysql.connect(host="127.0.0.1", port=1, ssl={"ca": "/nonexistent/ca.pem"})
 
 
-async def test_tls_required_but_not_offered_by_mariadb(mysql_server: ServerInfo) -> None:
+async def test_tls_required_but_not_offered_by_mariadb(mysql_server: Any) -> None:
     """The session server runs without TLS: requiring TLS must fail, not fall back."""
     if mysql_server.server is None:
         pytest.fail("needs the session TemporaryServer (it runs without TLS)")
