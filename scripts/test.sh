@@ -31,7 +31,8 @@ status=0
 run_pytest "default" "$@" || status=$?
 
 # --- Further passes go here, each as: run_pytest "<label>" "$@" || status=$? ---
-# e.g. the pure-Python reference: AIOMYSQL_NO_EXTENSIONS=1 run_pytest "no extensions" "$@" || status=$?
+# The pure-Python reference of the compiled accelerator (same tests, other implementation).
+AIOMYSQL_NO_EXTENSIONS=1 run_pytest "pure Python, AIOMYSQL_NO_EXTENSIONS=1" "$@" || status=$?
 
 # aiomysql.sa on SQLAlchemy 1.4 (its own venv): its fixed test files, whenever the whole
 # suite runs or the arguments name something under tests/sa.
