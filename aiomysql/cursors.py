@@ -236,11 +236,18 @@ class Cursor:
         self._description = result.description
         self._lastrowid = result.insert_id
         self._rowcount = result.affected_rows
-        self._rows = self._convert_rows(result) if result.rows is not None else None
+        self._rows = self._buffer_rows(result) if result.rows is not None else None
+
+    def _buffer_rows(self, result: Result) -> Sequence[Any]:
+        rows = self._convert_rows(result)
+        # As in aiomysql: a buffered result of tuples is a tuple (fetchall shares it);
+        # rows a mixin made (dicts) stay a list.
+        return tuple(rows) if rows is result.rows else rows
 
     def _convert_rows(self, result: Result) -> Sequence[Any]:
+        """The rows of ``result`` as the caller gets them; mixins extend it via super()."""
         assert result.rows is not None
-        return tuple(result.rows)  # buffered rows are a tuple in aiomysql; fetchall shares it
+        return result.rows
 
     async def _show_warnings(self, conn: Connection) -> None:
         """Surface the server's warnings through the ``warnings`` module (a hook to override)."""
@@ -394,13 +401,13 @@ class SSCursor(Cursor):
         self._batch: list[Any] = []
         self._batch_pos = 0
 
-    def _convert_rows(self, result: Result) -> Sequence[Any]:
-        assert result.rows is not None
-        return result.rows  # unbuffered batches stay lists: no copy per batch
+    def _buffer_rows(self, result: Result) -> Sequence[Any]:
+        return self._convert_rows(result)  # unbuffered batches stay lists: no copy per batch
 
     def _load(self, result: Result) -> None:
         super()._load(result)
-        self._batch = cast(list[Any], self._convert_rows(result)) if result.rows else []
+        self._batch = cast(list[Any], self._rows) if self._rows else []
+        self._rows = None  # rows live in _batch only
         self._batch_pos = 0
         if result.rows is not None:
             self._rowcount = -1

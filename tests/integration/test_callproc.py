@@ -52,9 +52,9 @@ async def test_in_out_inout_and_two_result_sets(
         args = (21, None, "tag")
         assert await cur.callproc(proc, args) == args  # returned unchanged, as in aiomysql
         assert cur._last_executed == f"CALL {proc}(@_{proc}_0,@_{proc}_1,@_{proc}_2)"
-        first = await cur.fetchall()
+        first = list(await cur.fetchall())
         assert await cur.nextset()
-        second = await cur.fetchall()
+        second = list(await cur.fetchall())
         assert await cur.nextset()  # the CALL's own final status
         assert cur.description is None
         assert await cur.nextset() is None
@@ -76,7 +76,7 @@ async def test_unread_result_sets_are_skipped(conn: aiomysql.Connection, proc: s
             await cur.callproc(proc, (1, None, "x"))
             # Straight to the next statement: the procedure's results are discarded.
             await cur.execute(f"SELECT @_{proc}_1")
-            assert await cur.fetchall() == [(2,)]
+            assert list(await cur.fetchall()) == [(2,)]
         assert not conn.busy
 
 
@@ -89,7 +89,9 @@ async def test_parameters_of_every_kind_are_escaped(conn: aiomysql.Connection) -
         )
         try:
             await cur.callproc(name, ("it's \\ 'quoted'", Decimal("3.25"), b"\x00\xff"))
-            assert await cur.fetchall() == [("it's \\ 'quoted'", Decimal("3.25"), b"\x00\xff")]
+            assert list(await cur.fetchall()) == [
+                ("it's \\ 'quoted'", Decimal("3.25"), b"\x00\xff")
+            ]
         finally:
             await cur.execute(f"DROP PROCEDURE {name}")
 
@@ -100,4 +102,4 @@ async def test_no_arguments_and_unknown_procedure(conn: aiomysql.Connection) -> 
             await cur.callproc("no_such_procedure_here")
         assert info.value.args[0] == 1305  # ER_SP_DOES_NOT_EXIST
         await cur.execute("SELECT 1")
-        assert await cur.fetchall() == [(1,)]
+        assert list(await cur.fetchall()) == [(1,)]

@@ -14,7 +14,7 @@ from typing import Any
 
 import mysql_packets as sp
 import pytest
-from fake_mysql_server import FakeServer, Session
+from scripted_query_server import FakeServer, Session
 
 import aiomysql
 from aiomysql import cursors
@@ -59,6 +59,7 @@ ALL_KINDS: list[Any] = [
     (aiomysql.DeserializationCursor, aiomysql.DictCursor),
     (aiomysql.DictCursor, aiomysql.DeserializationCursor),
     (aiomysql.DeserializationCursor, aiomysql.SSDictCursor),
+    (aiomysql.SSCursor, aiomysql.DeserializationCursor),
 ]
 
 
@@ -126,11 +127,11 @@ async def test_every_cursor_kind_on_every_type(
             rows = [await cur.fetchone(), await cur.fetchone()]
             assert await cur.fetchone() is None
         elif how == "fetchmany":
-            rows = await cur.fetchmany(5)
-            assert await cur.fetchmany(5) == []
+            rows = list(await cur.fetchmany(5))
+            assert list(await cur.fetchmany(5)) == []
         elif how == "fetchall":
-            rows = await cur.fetchall()
-            assert await cur.fetchall() == []
+            rows = list(await cur.fetchall())
+            assert list(await cur.fetchall()) == []
         else:
             rows = [row async for row in cur]
         assert len(rows) == 2
@@ -162,7 +163,7 @@ async def test_async_with_closes_and_await_works(conn: aiomysql.Connection, kind
     assert not conn.busy
     async with conn.cursor() as cur3:
         await cur3.execute("SELECT 2")
-        assert await cur3.fetchall() == [(2,)]
+        assert list(await cur3.fetchall()) == [(2,)]
 
 
 async def test_cursorclass_on_connect_and_conn_cursor_override(
@@ -217,7 +218,7 @@ async def test_dict_cursor_repeated_names(conn: aiomysql.Connection) -> None:
         await cur.execute("INSERT INTO rn_a VALUES (1)")
         await cur.execute("INSERT INTO rn_b VALUES (2)")
         await cur.execute("SELECT * FROM rn_a JOIN rn_b")
-        assert await cur.fetchall() == [{"id": 1, "rn_b.id": 2}]
+        assert list(await cur.fetchall()) == [{"id": 1, "rn_b.id": 2}]
 
 
 async def test_mixed_classes(conn: aiomysql.Connection) -> None:
@@ -287,7 +288,7 @@ async def test_warnings_surface_through_warnings_module(conn: aiomysql.Connectio
         # The statement's own counters survive the SHOW WARNINGS behind the scenes.
         assert conn.affected_rows() == 2
         await cur.execute("SELECT v FROM w ORDER BY v")
-        assert await cur.fetchall() == [(-128,), (127,)]
+        assert list(await cur.fetchall()) == [(-128,), (127,)]
         assert cur.warning_count == 0
     async with conn.cursor(aiomysql.SSCursor) as cur:
         with pytest.warns(aiomysql.Warning, match="Truncated incorrect"):
@@ -309,11 +310,11 @@ async def test_multi_statements_and_nextset(connect_kwargs: dict[str, Any]) -> N
         for kind in (aiomysql.Cursor, aiomysql.SSDictCursor):
             async with conn.cursor(kind) as cur:
                 await cur.execute("SELECT 1 AS a; DO 0; SELECT 2 AS b, 3 AS c")
-                first = await cur.fetchall()
+                first = list(await cur.fetchall())
                 assert await cur.nextset()
                 assert cur.description is None  # DO: no result set
                 assert await cur.nextset()
-                second = await cur.fetchall()
+                second = list(await cur.fetchall())
                 assert await cur.nextset() is None
                 if kind is aiomysql.Cursor:
                     assert (first, second) == ([(1,)], [(2, 3)])
@@ -323,14 +324,14 @@ async def test_multi_statements_and_nextset(connect_kwargs: dict[str, Any]) -> N
         async with conn.cursor() as cur:
             await cur.execute("SELECT 1; SELECT 2; SELECT 3")
             await cur.execute("SELECT 4")
-            assert await cur.fetchall() == [(4,)]
+            assert list(await cur.fetchall()) == [(4,)]
 
 
 async def test_unbuffered_closed_early_drains(conn: aiomysql.Connection) -> None:
     for kind in (aiomysql.SSCursor, aiomysql.SSDictCursor):
         cur = await conn.cursor(kind)
         await cur.execute("SELECT seq, REPEAT('x', 100) FROM seq_1_to_100000")
-        await cur.fetchmany(10)
+        list(await cur.fetchmany(10))
         assert conn.busy
         await cur.close()
         assert not conn.busy
@@ -349,7 +350,7 @@ async def test_second_query_while_unbuffered_is_open(conn: aiomysql.Connection) 
             assert info.value.args[0] == 2014  # CR_COMMANDS_OUT_OF_SYNC
             assert "out of sync" in str(info.value)
             # Nothing was sent: the stream is intact and reading goes on where it was.
-            rest = await ss.fetchall()
+            rest = list(await ss.fetchall())
             assert rest == [(n,) for n in range(2, 50001)]
             await other.execute("SELECT 1")
             assert await other.fetchone() == (1,)
@@ -363,9 +364,9 @@ async def test_unbuffered_error_mid_stream_leaves_connection_usable(
         # 1 and 2 have been sent: the ERR packet arrives in the middle of the rows.
         await cur.execute("SELECT seq, IF(seq = 3, (SELECT 1 UNION SELECT 2), seq) FROM seq_1_to_5")
         with pytest.raises(aiomysql.Error):
-            await cur.fetchall()
+            list(await cur.fetchall())
         await cur.execute("SELECT 'ok'")
-        assert await cur.fetchall() == [("ok",)]
+        assert list(await cur.fetchall()) == [("ok",)]
 
 
 # --- JSON type code: MariaDB never sends it, so a scripted server does ------------
@@ -374,7 +375,7 @@ async def test_unbuffered_error_mid_stream_leaves_connection_usable(
 async def test_deserialization_of_json_type_columns() -> None:
     """MySQL 5.7+ reports JSON columns with type code 245; MariaDB sends LONGTEXT.
 
-    So the server here is a small scripted one (tests/fake_mysql_server.py) answering
+    So the server here is a small scripted one (tests/scripted_query_server.py) answering
     every query with the same documented text-protocol result set: a JSON column, an
     INT column and a VARCHAR holding JSON-looking text, over three rows (an object,
     NULL, and an array). Only the JSON-typed column may be decoded.

@@ -71,7 +71,7 @@ async def test_100k_rows_in_few_statements(connect_kwargs: dict[str, Any], max_p
             assert len(last.encode()) < max_packet
             assert last.endswith(f"(99999, 'name 99999 it\\'s', {99999 / 7!r}, '{'x' * 49}')")
             await cur.execute("SELECT id, name, score, note FROM big ORDER BY id")
-            assert await cur.fetchall() == rows
+            assert list(await cur.fetchall()) == rows
 
 
 async def test_unique_key_violation_raises_and_connection_stays_usable(
@@ -109,7 +109,7 @@ async def test_on_duplicate_key_update(conn: aiomysql.Connection, table: str) ->
         last = cur._last_executed
         assert last is not None and last.endswith("score = score + VALUES(score)")
         await cur.execute(f"SELECT id, name, score FROM {table} ORDER BY id")
-        assert await cur.fetchall() == [(1, "A", 11.0), (2, "B", 22.0), (3, "c", 3.0)]
+        assert list(await cur.fetchall()) == [(1, "A", 11.0), (2, "B", 22.0), (3, "c", 3.0)]
 
 
 async def test_named_placeholders_and_replace(conn: aiomysql.Connection, table: str) -> None:
@@ -129,7 +129,7 @@ async def test_named_placeholders_and_replace(conn: aiomysql.Connection, table: 
         assert n == 3
         assert await session_count(conn, "Com_replace") - before == 1
         await cur.execute(f"SELECT name FROM {table} WHERE id IN (0, 10) ORDER BY id")
-        assert await cur.fetchall() == [("zero",), ("ten",)]
+        assert list(await cur.fetchall()) == [("zero",), ("ten",)]
 
 
 async def test_other_statements_run_one_by_one(conn: aiomysql.Connection, table: str) -> None:
@@ -174,4 +174,4 @@ async def test_unbuffered_cursor_executemany(conn: aiomysql.Connection, table: s
         )
         assert n == 1000
         await cur.execute(f"SELECT COUNT(*) FROM {table}")
-        assert await cur.fetchall() == [(1000,)]
+        assert list(await cur.fetchall()) == [(1000,)]

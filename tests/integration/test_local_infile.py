@@ -11,7 +11,7 @@ from typing import Any
 
 import mysql_packets as sp
 import pytest
-from fake_mysql_server import FakeServer, Session
+from scripted_query_server import FakeServer, Session
 
 import aiomysql
 from aiomysql.constants import CR
@@ -158,7 +158,7 @@ async def test_rogue_server_cannot_read_another_file(local_infile: bool, tmp_pat
     """A server that asks for /etc/passwd instead of the file the statement named.
 
     MariaDB cannot be made to do this, so the server is a small scripted one
-    (tests/fake_mysql_server.py) speaking the documented protocol: a HandshakeV10
+    (tests/scripted_query_server.py) speaking the documented protocol: a HandshakeV10
     greeting, an OK to the login, and to the COM_QUERY a LOCAL INFILE request (0xFB
     followed by the file name) naming /etc/passwd. The client must answer with the
     empty packet alone, which ends the file transfer without a byte of the file, raise
@@ -185,7 +185,7 @@ async def test_rogue_server_cannot_read_another_file(local_infile: bool, tmp_pat
                 assert "refused" in message or "disabled" in message
                 assert answers == [[b""]]
                 await cur.execute("SELECT 1")
-                assert await cur.fetchall() == [("1",)]
+                assert list(await cur.fetchall()) == [("1",)]
         finally:
             await conn.ensure_closed()
         [session] = server.sessions
