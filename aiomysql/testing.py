@@ -293,6 +293,11 @@ class TemporaryServer:
             args.append("--innodb-log-file-size=16M")
         return args
 
+    def _private_tmp(self) -> str:
+        path = os.path.join(self.tempdir, "tmp")
+        os.makedirs(path, exist_ok=True)
+        return path
+
     def _initialize(self, binary: str) -> None:
         if self._mariadb:
             install_db = _find_install_db(binary)
@@ -305,6 +310,9 @@ class TemporaryServer:
                 "--skip-test-db",
                 "--skip-name-resolve",
                 f"--datadir={self.datadir}",
+                # Bootstrap temp files in our own dir: two servers initialising at once
+                # would otherwise collide in the shared /tmp.
+                f"--tmpdir={self._private_tmp()}",
                 *self._user_args(),
                 *self._innodb_args(),
             ]
@@ -354,7 +362,7 @@ class TemporaryServer:
             f"--bind-address={self.host}",
             f"--pid-file={os.path.join(self.tempdir, 'mysqld.pid')}",
             f"--log-error={self.error_log}",
-            f"--tmpdir={os.path.join(self.tempdir, 'tmp')}",
+            f"--tmpdir={self._private_tmp()}",
             *self._user_args(),
             "--skip-name-resolve",
             "--local-infile=1",
