@@ -46,11 +46,17 @@ class Transaction:
         self._active = False
 
     async def rollback(self) -> None:
-        """Roll back; does nothing if the transaction already ended."""
+        """Roll back; does nothing if the transaction already ended.
+
+        The transaction counts as ended even if the ROLLBACK fails (the connection is
+        then lost, and the server rolls back on its own).
+        """
         if not self.is_active:
             return
-        await self._do_rollback()
-        self._active = False
+        try:
+            await self._do_rollback()
+        finally:
+            self._active = False
 
     async def close(self) -> None:
         """End the transaction: a root transaction rolls back, a marker just ends."""
