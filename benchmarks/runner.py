@@ -42,6 +42,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "database": args.database,
     }
     out: dict[str, Any] = {"module_file": getattr(adapter.MODULE, "__file__", None)}
+    if hasattr(adapter, "describe"):
+        out.update(adapter.describe())
     timer = Timer(args.profile)
     if adapter.IS_ASYNC:
         import workloads_async

@@ -33,6 +33,12 @@ def _kwargs(cfg: dict[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
+def describe() -> dict[str, Any]:
+    """Whether our driver says its compiled core is in use (upstream has no such flag)."""
+    flag = getattr(aiomysql, "USING_EXTENSIONS", None)
+    return {} if flag is None else {"using_extensions": bool(flag)}
+
+
 async def connect(cfg: dict[str, Any]) -> Any:
     return await aiomysql.connect(**_kwargs(cfg))
 
