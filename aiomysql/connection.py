@@ -47,6 +47,7 @@ DEFAULT_CAPABILITIES = (
     | CLIENT.PLUGIN_AUTH_LENENC_CLIENT_DATA
     | CLIENT.CONNECT_ATTRS
     | CLIENT.DEPRECATE_EOF
+    | CLIENT.MARIADB_CLIENT_EXTENDED_METADATA
 )
 
 #: Seconds allowed for connecting and logging in unless connect_timeout says otherwise.

@@ -14,6 +14,7 @@ from ._context import ReadyContext
 from .constants import FIELD_TYPE, SERVER_STATUS
 from .errors import InterfaceError, NotSupportedError, ProgrammingError
 from .errors import Warning as DatabaseWarning
+from .protocol.results import Column
 from .result import Result
 
 if TYPE_CHECKING:
@@ -365,10 +366,15 @@ class DeserializationCursorMixin:
 
     def _convert_rows(self, result: Result) -> Sequence[Any]:
         assert result.columns is not None and result.rows is not None
-        indexes = [i for i, c in enumerate(result.columns) if c.type_code == FIELD_TYPE.JSON]
+        indexes = [i for i, c in enumerate(result.columns) if _is_json(c)]
         if indexes:
             result.rows = [_loads_columns(row, indexes) for row in result.rows]
         return super()._convert_rows(result)  # type: ignore[misc, no-any-return]
+
+
+def _is_json(column: Column) -> bool:
+    """MySQL's JSON type, or MariaDB's JSON alias as its extended metadata reports it."""
+    return column.type_code == FIELD_TYPE.JSON or column.type_format == "json"
 
 
 def _loads_columns(row: tuple[Any, ...], indexes: list[int]) -> tuple[Any, ...]:

@@ -43,9 +43,10 @@ def greeting(
         + (caps & 0xFFFF).to_bytes(2, "little")
         + bytes((45,))
         + (2).to_bytes(2, "little")
-        + (caps >> 16).to_bytes(2, "little")
+        + ((caps >> 16) & 0xFFFF).to_bytes(2, "little")
         + bytes((len(scramble) + 1,))
-        + bytes(10)
+        + bytes(6)
+        + (caps >> 32).to_bytes(4, "little")  # MariaDB's extended capabilities
         + scramble[8:]
         + b"\0"
         + plugin

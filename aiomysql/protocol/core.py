@@ -340,6 +340,10 @@ class ClientCore:
         self.state = State.COLUMNS
         return None
 
+    @property
+    def _extended_metadata(self) -> bool:
+        return bool(self.capabilities & CLIENT.MARIADB_CLIENT_EXTENDED_METADATA)
+
     def _on_columns(self) -> ev.Event | None:
         cache = self._column_cache
         while len(self.columns) < self._ncols:
@@ -350,7 +354,7 @@ class ClientCore:
             if column is None:
                 if payload[:1] in (b"\xfe", b"\xff"):
                     raise ProtocolError("result set ended inside its column definitions")
-                column = parse_column(payload, self.encoding)
+                column = parse_column(payload, self.encoding, self._extended_metadata)
                 if len(cache) >= _COLUMN_CACHE_SIZE:
                     cache.clear()
                 cache[payload] = column

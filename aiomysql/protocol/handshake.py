@@ -51,7 +51,10 @@ def parse_greeting(payload: bytes) -> Greeting:
         status = r.u16()
         capabilities |= r.u16() << 16
         auth_len = r.u8()
-        r.skip(10)
+        r.skip(6)
+        mariadb_capabilities = r.u32()
+        if not capabilities & CLIENT.LONG_PASSWORD:  # i.e. no CLIENT_MYSQL: MariaDB 10.2+
+            capabilities |= mariadb_capabilities << 32
         if capabilities & CLIENT.SECURE_CONNECTION:
             part2 = r.take(min(max(13, auth_len - 8), r.remaining()))
             auth_data += part2[:-1] if part2.endswith(b"\0") else part2
@@ -71,11 +74,18 @@ def parse_greeting(payload: bytes) -> Greeting:
 
 def ssl_request(capabilities: int, max_packet: int, charset_id: int) -> bytes:
     """The SSLRequest payload: the fixed head of HandshakeResponse41 with CLIENT_SSL set."""
+    return _fixed_head(capabilities | CLIENT.SSL, max_packet, charset_id)
+
+
+def _fixed_head(capabilities: int, max_packet: int, charset_id: int) -> bytes:
+    """Capabilities, max packet, charset and filler; MariaDB's extended capabilities
+    ride in the filler's last 4 bytes."""
     return (
-        (capabilities | CLIENT.SSL).to_bytes(4, "little")
+        (capabilities & 0xFFFFFFFF).to_bytes(4, "little")
         + max_packet.to_bytes(4, "little")
         + bytes((charset_id & 0xFF,))
-        + bytes(23)
+        + bytes(19)
+        + (capabilities >> 32).to_bytes(4, "little")
     )
 
 
@@ -90,14 +100,7 @@ def handshake_response(
     attributes: dict[str, str] | None,
 ) -> bytes:
     """Build the HandshakeResponse41 payload for the negotiated ``capabilities``."""
-    parts = [
-        capabilities.to_bytes(4, "little"),
-        max_packet.to_bytes(4, "little"),
-        bytes((charset_id & 0xFF,)),
-        bytes(23),
-        user,
-        b"\0",
-    ]
+    parts = [_fixed_head(capabilities, max_packet, charset_id), user, b"\0"]
     if capabilities & CLIENT.PLUGIN_AUTH_LENENC_CLIENT_DATA:
         parts.append(lenenc_bytes(auth_response))
     elif capabilities & CLIENT.SECURE_CONNECTION:

@@ -74,6 +74,8 @@ class Column:
         "type_code",
         "flags",
         "decimals",
+        "type_name",
+        "type_format",
     )
 
     def __init__(
@@ -88,6 +90,8 @@ class Column:
         type_code: int,
         flags: int,
         decimals: int,
+        type_name: str | None = None,
+        type_format: str | None = None,
     ) -> None:
         self.schema = schema
         self.table_name = table_name
@@ -99,6 +103,10 @@ class Column:
         self.type_code = type_code
         self.flags = flags
         self.decimals = decimals
+        #: MariaDB's extended metadata: the SQL type name (e.g. "point") and format
+        #: (e.g. "json"), when the server sends them; None otherwise.
+        self.type_name = type_name
+        self.type_format = type_format
 
     def description(self) -> tuple[str, int, None, int, int, int, bool]:
         """The DB-API 7-item description of this column."""
@@ -119,13 +127,27 @@ class Column:
         return f"Column({self.name!r}, type={self.type_code}, charset={self.charset_id})"
 
 
-def parse_column(payload: bytes, encoding: str = "utf-8") -> Column:
-    """Parse a ColumnDefinition41 packet; names are decoded with the connection's encoding."""
+def parse_column(payload: bytes, encoding: str = "utf-8", extended: bool = False) -> Column:
+    """Parse a ColumnDefinition41 packet; names are decoded with the connection's encoding.
+
+    ``extended``: MARIADB_CLIENT_EXTENDED_METADATA was negotiated, so an extended type
+    info string follows the names.
+    """
     r = Reader(payload)
     r.lenenc_bytes()  # catalog, always "def"
     schema, table_name, org_table, name, org_name = (
         r.lenenc_bytes().decode(encoding, "replace") for _ in range(5)
     )
+    type_name = type_format = None
+    if extended:
+        info = Reader(r.lenenc_bytes())
+        while info.remaining():
+            kind = info.u8()
+            value = info.lenenc_bytes().decode("ascii", "replace")
+            if kind == 0:
+                type_name = value
+            elif kind == 1:
+                type_format = value
     fixed = r.lenenc_int()
     if fixed is None or fixed < 0x0A or r.remaining() < 0x0A:
         raise ProtocolError("column definition too short")
@@ -145,4 +167,6 @@ def parse_column(payload: bytes, encoding: str = "utf-8") -> Column:
         type_code,
         flags,
         decimals,
+        type_name,
+        type_format,
     )

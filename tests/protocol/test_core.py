@@ -13,7 +13,7 @@ from aiomysql.protocol import events as ev
 from aiomysql.protocol.auth import AuthContext, native_password_scramble
 from aiomysql.protocol.core import ClientCore, State
 from aiomysql.protocol.handshake import Greeting
-from aiomysql.protocol.packets import MAX_FRAME, ProtocolError, frame
+from aiomysql.protocol.packets import MAX_FRAME, ProtocolError, frame, lenenc_bytes
 from aiomysql.protocol.results import OkPacket
 
 CLIENT_CAPS = sp.SERVER_CAPS & ~CLIENT.LOCAL_FILES
@@ -395,3 +395,39 @@ def test_data_while_idle_breaks_connection() -> None:
     with pytest.raises(errors.Error):
         core.next_event()
     assert core.state is State.BROKEN
+
+
+def test_mariadb_extended_capabilities_negotiated_and_column_type_info_parsed() -> None:
+    """The 4 bytes after the greeting's filler carry MariaDB's capabilities when it does
+    not set CLIENT_MYSQL; the client answers in its filler's last 4 bytes."""
+    ext = CLIENT.MARIADB_CLIENT_EXTENDED_METADATA
+    server_caps = (sp.SERVER_CAPS & ~CLIENT.LONG_PASSWORD) | ext
+    core = ClientCore()
+    core.receive_data(sp.stream([sp.greeting(caps=server_caps)]))
+    greeting = core.next_event()
+    assert isinstance(greeting, Greeting)
+    assert greeting.capabilities & ext
+    out = core.handshake_response(
+        capabilities=CLIENT_CAPS | ext,
+        charset_id=45,
+        user=b"u",
+        database=None,
+        auth=AuthContext(b""),
+    )
+    payload = out[4:]
+    assert int.from_bytes(payload[0:4], "little") == (CLIENT_CAPS | ext) & 0xFFFFFFFF
+    assert payload[9:28] == bytes(19)
+    assert int.from_bytes(payload[28:32], "little") == ext >> 32
+    core.receive_data(sp.stream([sp.ok()], seq=2))
+    core.next_event()
+    core.send_command(b"\x03SELECT")
+    plain = sp.column("j", FIELD_TYPE.BLOB)
+    names_end = plain.index(b"\x0c")
+    info = b"\x01" + lenenc_bytes(b"json") + b"\x00" + lenenc_bytes(b"longtext")
+    extended = plain[:names_end] + lenenc_bytes(info) + plain[names_end:]
+    core.receive_data(sp.stream([b"\x01", extended, sp.ok(header=0xFE)], seq=1))
+    header = core.next_event()
+    assert isinstance(header, ev.ResultSetHeader)
+    (column,) = header.columns
+    assert (column.name, column.type_format, column.type_name) == ("j", "json", "longtext")
+    assert column.type_code == FIELD_TYPE.BLOB
