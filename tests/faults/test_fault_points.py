@@ -340,3 +340,39 @@ async def test_pool_drops_connections_lost_through_the_proxy(
         stats = pool.stats()
         assert stats.opened - stats.closed == pool.size
         assert stats.acquired == stats.released
+
+
+# -- the driver's own timeouts ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("after", [0, 100_000], ids=["before-reply", "mid-result"])
+async def test_read_timeout_ends_a_stall_without_a_caller_timeout(
+    proxied_kwargs: dict[str, Any], proxy: FaultProxy, after: int
+) -> None:
+    conn = await aiomysql.connect(**proxied_kwargs, read_timeout=0.5)
+    proxy.last.inject(
+        Fault(Action.STALL, Direction.TO_CLIENT, after=after, when_client_sent=b"REPEAT")
+    )
+    with pytest.raises(aiomysql.OperationalError) as info:
+        async with asyncio.timeout(BOUND), conn.cursor() as cur:  # only a safety net
+            await cur.execute("SELECT REPEAT('x', 1000000)")
+    assert lost(info.value), info.value
+    await assert_unusable(conn)
+
+
+async def test_pool_wait_closed_is_bounded_when_a_release_rollback_stalls(
+    proxied_kwargs: dict[str, Any], proxy: FaultProxy
+) -> None:
+    """With read_timeout set, the background roll-back of a released connection whose
+    link stalls gives up, so wait_closed() returns (without it, see the README)."""
+    pool = await aiomysql.create_pool(minsize=1, maxsize=1, read_timeout=0.5, **proxied_kwargs)
+    conn = await pool.acquire()
+    await conn.begin()
+    await conn.query("SELECT 1")
+    proxy.last.inject(Fault(Action.STALL, Direction.TO_CLIENT))
+    pool.release(conn)
+    pool.close()
+    async with asyncio.timeout(BOUND):
+        await pool.wait_closed()
+    stats = pool.stats()
+    assert stats.opened == stats.closed == 1
