@@ -49,7 +49,8 @@ SELECT seq, -CAST(seq AS SIGNED) * 1000003, seq * 12345.678 / 7, CAST(seq / 3 AS
        CAST(seq / 7 AS FLOAT), CAST(seq % 128 AS SIGNED), 18446744073709551615 - seq,
        IF(seq % 5 = 0, NULL, REPEAT('Grüße 😀', seq % 40)),
        IF(seq % 7 = 0, NULL, REPEAT('x', seq * 13)),
-       UNHEX(HEX(seq * 255)), CAST('0000-00-00' AS CHAR), SEC_TO_TIME(CAST(seq AS SIGNED) * 37 - 500)
+       UNHEX(HEX(seq * 255)), CAST('0000-00-00' AS CHAR),
+       SEC_TO_TIME(CAST(seq AS SIGNED) * 37 - 500)
 FROM seq_1_to_3000
 """
 
