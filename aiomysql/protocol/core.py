@@ -180,17 +180,24 @@ class ClientCore:
         self._auth_ctx = auth
         name = plugin_name or self.greeting.auth_plugin or "mysql_native_password"
         self._plugin = plugin_for(name, auth)
-        response = self._plugin.start(self.greeting.auth_data)
-        payload = handshake_response(
-            self.capabilities,
-            self.max_packet,
-            charset_id,
-            user,
-            response,
-            database,
-            name,
-            attributes,
-        )
+        try:
+            response = self._plugin.start(self.greeting.auth_data)
+            payload = handshake_response(
+                self.capabilities,
+                self.max_packet,
+                charset_id,
+                user,
+                response,
+                database,
+                name,
+                attributes,
+            )
+        except ProtocolError:  # the greeting's challenge was malformed (found by fuzzing)
+            self.state = State.BROKEN
+            raise
+        except ValueError as exc:  # e.g. an auth response too long for this server's caps
+            self.state = State.BROKEN
+            raise InterfaceError(0, f"Cannot answer the server's greeting: {exc}") from exc
         self.state = State.AUTH
         return self._frame(payload)
 

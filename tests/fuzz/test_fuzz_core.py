@@ -133,39 +133,49 @@ def response_payloads(draw: st.DrawFn) -> list[bytes]:
     return out
 
 
+PLUGIN_NAMES = [
+    b"mysql_native_password",
+    b"mysql_clear_password",
+    b"caching_sha2_password",
+    b"sha256_password",
+    b"client_ed25519",
+    b"parsec",
+    b"unknown",
+    b"",
+]
+PEM = b"-----BEGIN PUBLIC KEY-----\nMFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAK\n-----END PUBLIC KEY-----\n"
+
+
 @st.composite
 def greeting_payloads(draw: st.DrawFn) -> bytes:
     return sp.greeting(
         version=draw(st.sampled_from([b"5.5.5-10.11.6-MariaDB", b"8.0.36", b""])),
         caps=draw(st.integers(0, 2**32 - 1)) | CLIENT.PROTOCOL_41,
         scramble=draw(st.binary(min_size=20, max_size=20)),
-        plugin=draw(
-            st.sampled_from(
-                [
-                    b"mysql_native_password",
-                    b"caching_sha2_password",
-                    b"client_ed25519",
-                    b"mysql_clear_password",
-                    b"unknown",
-                    b"",
-                ]
-            )
-        ),
+        plugin=draw(st.sampled_from(PLUGIN_NAMES)),
         connection_id=draw(st.integers(0, 2**32 - 1)),
     )
 
 
 @st.composite
-def auth_reply_payloads(draw: st.DrawFn) -> list[bytes]:
-    kind = draw(st.sampled_from(["ok", "err", "switch", "more"]))
-    if kind == "ok":
-        return [draw(ok_payloads())]
-    if kind == "err":
-        return [draw(err_payloads())]
+def auth_step_payloads(draw: st.DrawFn) -> bytes:
+    kind = draw(st.sampled_from(["switch", "more", "fast", "full", "key"]))
     if kind == "switch":
-        plugin = draw(st.sampled_from([b"mysql_native_password", b"x", b"caching_sha2_password"]))
-        return [b"\xfe" + plugin + b"\0" + draw(st.binary(max_size=21)), draw(ok_payloads())]
-    return [b"\x01" + draw(st.binary(max_size=8)), draw(ok_payloads())]
+        plugin = draw(st.sampled_from(PLUGIN_NAMES))
+        return b"\xfe" + plugin + b"\0" + draw(st.binary(max_size=33))
+    if kind == "fast":
+        return b"\x01\x03"
+    if kind == "full":
+        return b"\x01\x04"
+    if kind == "key":
+        return b"\x01" + draw(st.sampled_from([PEM, PEM[:40], b""]))
+    return b"\x01" + draw(st.binary(max_size=40))
+
+
+@st.composite
+def auth_reply_payloads(draw: st.DrawFn) -> list[bytes]:
+    steps = draw(st.lists(auth_step_payloads(), max_size=3))
+    return steps + [draw(st.one_of(ok_payloads(), err_payloads()))]
 
 
 # -- strategies: mutations -------------------------------------------------------------------
@@ -377,3 +387,44 @@ def test_check_can_fail() -> None:
 def test_unframed_frame_helper_round_trip() -> None:
     data, seq = frame(b"abc", 7)
     assert data == b"\x03\x00\x00\x07abc" and seq == 8
+
+
+def test_malformed_challenge_breaks_the_core(impl: str) -> None:
+    """Found by the fuzzer: a parsec greeting with a 20-byte nonce raised ProtocolError
+    from handshake_response() but left the core in HANDSHAKE instead of BROKEN."""
+    core = new_core()
+    core.receive_data(sp.stream([sp.greeting(plugin=b"parsec")]))
+    greeting = core.next_event()
+    assert isinstance(greeting, Greeting)
+    try:
+        core.handshake_response(
+            capabilities=CLIENT_CAPS,
+            charset_id=45,
+            user=b"root",
+            database=None,
+            auth=AuthContext(b"secret"),
+        )
+    except ProtocolError:
+        assert core.state is State.BROKEN
+    else:
+        raise AssertionError("a 20-byte parsec nonce was accepted")
+
+
+def test_auth_response_too_long_for_the_server_is_an_interface_error(impl: str) -> None:
+    core = new_core()
+    caps = sp.SERVER_CAPS & ~CLIENT.PLUGIN_AUTH_LENENC_CLIENT_DATA
+    core.receive_data(sp.stream([sp.greeting(caps=caps, plugin=b"mysql_clear_password")]))
+    assert isinstance(core.next_event(), Greeting)
+    try:
+        core.handshake_response(
+            capabilities=CLIENT_CAPS & caps,
+            charset_id=45,
+            user=b"root",
+            database=None,
+            auth=AuthContext(b"p" * 300, secure_channel=True),
+        )
+    except Error as exc:
+        assert type(exc).__name__ == "InterfaceError", exc
+        assert core.state is State.BROKEN
+    else:
+        raise AssertionError("a 301-byte auth response was sent in a 1-byte length")
