@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass
 
 from ._charset_table import CHARSETS
 
 __all__ = [
     "BINARY_CHARSET_ID",
+    "codec_errors",
     "Charset",
     "charset_by_collation",
     "charset_by_id",
@@ -106,3 +108,27 @@ def charset_by_collation(collation: str) -> Charset:
 def encoding_for(name: str) -> str:
     """Return the Python codec name for a MySQL charset name (see Charset)."""
     return charset_by_name(name).encoding
+
+
+_LATIN1_UNASSIGNED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+
+
+def _latin1_unassigned(exc: UnicodeError) -> tuple[str | bytes, int]:
+    # MySQL's latin1 is cp1252 except that the five bytes cp1252 leaves unassigned
+    # (0x81, 0x8D, 0x8F, 0x90, 0x9D) stand for the code points of the same value;
+    # Python's cp1252 codec rejects them in both directions.
+    if isinstance(exc, UnicodeDecodeError):
+        return "".join(map(chr, exc.object[exc.start : exc.end])), exc.end
+    if isinstance(exc, UnicodeEncodeError):
+        chunk = exc.object[exc.start : exc.end]
+        if all(ord(c) in _LATIN1_UNASSIGNED for c in chunk):
+            return chunk.encode("latin-1"), exc.end
+    raise exc
+
+
+codecs.register_error("aiomysql.latin1", _latin1_unassigned)
+
+
+def codec_errors(encoding: str) -> str:
+    """The codec error handler that makes ``encoding`` match MySQL's charset exactly."""
+    return "aiomysql.latin1" if encoding == "cp1252" else "strict"

@@ -16,7 +16,7 @@ from . import converters, optionfile, tls
 from ._context import AwaitableContext
 from ._version import __version__
 from ._wire import Wire
-from .charset import charset_by_name
+from .charset import charset_by_name, codec_errors
 from .constants import CLIENT, CR, SERVER_STATUS
 from .decode_plan import build_text_plan
 from .errors import Error, InterfaceError, OperationalError, ProgrammingError
@@ -401,7 +401,7 @@ class Connection:
             await self._discard_pending_results()
         if isinstance(sql, str):
             try:
-                sql = sql.encode(self._encoding)
+                sql = sql.encode(self._encoding, codec_errors(self._encoding))
             except UnicodeEncodeError as exc:
                 raise ProgrammingError(
                     0, f"The statement cannot be encoded as {self._charset_name}: {exc}"

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from . import converters
 from ._context import ReadyContext
+from .charset import codec_errors
 from .constants import FIELD_TYPE, SERVER_STATUS
 from .errors import InterfaceError, NotSupportedError, ProgrammingError
 from .errors import Warning as DatabaseWarning
@@ -178,15 +179,16 @@ class Cursor:
         no_bs = conn._no_backslash_escapes()
         encoding = conn.encoding
         encoders = conn.encoders
-        prefix = head.encode(encoding)
-        suffix = tail.encode(encoding)
+        errors = codec_errors(encoding)
+        prefix = head.encode(encoding, errors)
+        suffix = tail.encode(encoding, errors)
         limit = conn.max_allowed_packet - _PACKET_MARGIN - len(suffix)
         total = 0
         parts: list[bytes] = []
         size = len(prefix)
         for item in args:
             row = converters.format_query(values, item, encoders, no_backslash_escapes=no_bs)
-            encoded = row.encode(encoding)
+            encoded = row.encode(encoding, errors)
             if parts and size + 1 + len(encoded) > limit:
                 total += await self._run_bytes(conn, prefix + b",".join(parts) + suffix)
                 parts = []

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import codecs
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from .charset import BINARY_CHARSET_ID, charset_by_id
+from .charset import codec_errors as _errors_for
 from .constants import FIELD_TYPE
 from .converters import is_builtin_decoder
 from .protocol.results import Column
@@ -27,22 +27,6 @@ TEXT_TYPES = frozenset(
         FIELD_TYPE.JSON,
     }
 )
-
-
-def _latin1_unassigned(exc: UnicodeError) -> tuple[str, int]:
-    # MySQL's latin1 is cp1252 except that the five bytes cp1252 leaves unassigned
-    # (0x81, 0x8D, 0x8F, 0x90, 0x9D) stand for the code points of the same value;
-    # Python's cp1252 codec rejects them.
-    if isinstance(exc, UnicodeDecodeError):
-        return "".join(map(chr, exc.object[exc.start : exc.end])), exc.end
-    raise exc
-
-
-codecs.register_error("aiomysql.latin1", _latin1_unassigned)
-
-
-def _errors_for(encoding: str) -> str:
-    return "aiomysql.latin1" if encoding == "cp1252" else "strict"
 
 
 def _text_decoder(encoding: str) -> Decoder:

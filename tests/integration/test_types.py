@@ -424,9 +424,6 @@ async def test_latin1_bytes_without_cp1252_character(
         await conn.ensure_closed()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="queries are encoded with Python's cp1252, which lacks U+0081 etc."
-)
 async def test_latin1_connection_sends_c1_controls(connect_kwargs: dict[str, Any]) -> None:
     conn = await aiomysql.connect(**connect_kwargs, charset="latin1")
     try:
