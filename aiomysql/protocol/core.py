@@ -103,7 +103,10 @@ class ClientCore:
         self._plan: Plan = ()
         self._auth_ctx = AuthContext(b"")
         self._plugin: AuthPlugin | None = None
+        # Statements that return the same column definitions get the same Column
+        # objects (keyed by the raw packet) and so the same decode plan.
         self._column_cache: dict[bytes, Column] = {}
+        self._plan_cache: dict[tuple[Column, ...], Plan] = {}
 
     # -- input ---------------------------------------------------------------
 
@@ -364,6 +367,7 @@ class ClientCore:
                 column = parse_column(payload, self.encoding, self._extended_metadata)
                 if len(cache) >= _COLUMN_CACHE_SIZE:
                     cache.clear()
+                    self._plan_cache.clear()
                 cache[payload] = column
             self.columns.append(column)
         if self.capabilities & CLIENT.DEPRECATE_EOF:
@@ -380,7 +384,11 @@ class ClientCore:
         return self._start_rows()
 
     def _start_rows(self) -> ev.Event:
-        self._plan = self.plan_builder(self.columns)
+        key = tuple(self.columns)
+        plan = self._plan_cache.get(key)
+        if plan is None:
+            plan = self._plan_cache[key] = self.plan_builder(self.columns)
+        self._plan = plan
         self.state = State.ROWS
         return ev.ResultSetHeader(self.columns)
 
