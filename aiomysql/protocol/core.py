@@ -141,9 +141,10 @@ class ClientCore:
 
     def _read_packet(self) -> bytes | None:
         """One whole logical packet (frames joined), or None until it has all arrived."""
-        if self.buffered() < self._need:
+        if len(self._data) - self._pos + self._pending_len < self._need:  # buffered()
             return None
-        self._consolidate()
+        if self._pending:
+            self._consolidate()
         payload, pos, seq = read_packet(self._data, self._pos, self._seq, self.max_packet)
         if payload is None:
             self._need = pos  # bytes needed from self._pos

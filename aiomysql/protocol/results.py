@@ -76,6 +76,7 @@ class Column:
         "decimals",
         "type_name",
         "type_format",
+        "_description",
     )
 
     def __init__(
@@ -107,13 +108,17 @@ class Column:
         #: (e.g. "json"), when the server sends them; None otherwise.
         self.type_name = type_name
         self.type_format = type_format
+        self._description: tuple[str, int, None, int, int, int, bool] | None = None
 
     def description(self) -> tuple[str, int, None, int, int, int, bool]:
-        """The DB-API 7-item description of this column."""
+        """The DB-API 7-item description of this column (computed once: columns are shared
+        by every result of the same statement)."""
+        if self._description is not None:
+            return self._description
         precision = self.length
         if self.type_code in _DECIMAL_TYPES:
             precision -= (1 if self.decimals else 0) + (0 if self.flags & FLAG.UNSIGNED else 1)
-        return (
+        self._description = (
             self.name,
             self.type_code,
             None,
@@ -122,6 +127,7 @@ class Column:
             self.decimals,
             not self.flags & FLAG.NOT_NULL,
         )
+        return self._description
 
     def __repr__(self) -> str:
         return f"Column({self.name!r}, type={self.type_code}, charset={self.charset_id})"
