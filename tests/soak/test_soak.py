@@ -1,7 +1,7 @@
 """Bounded soak: 200 tasks per round through a pool of 10, behind the fault proxy, while a
 chaos task cancels tasks, cuts links and stalls replies at random. Nothing may be lost.
 
-CI runs ``AIOMYSQL_SOAK_ROUNDS`` rounds (default 5, some 5-10 s); set it higher (with
+CI runs ``AIOMYSQL_SOAK_ROUNDS`` rounds (default 15, some 10 s); set it higher (with
 ``--timeout=0``) for a longer run, and ``AIOMYSQL_SOAK_SEED`` to replay one. Run with
 ``-s`` to see the tally.
 """
@@ -26,7 +26,7 @@ from aiomysql.pool import Pool
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "faults"))
 from fault_proxy import Action, Direction, Fault, FaultProxy  # noqa: E402
 
-ROUNDS = int(os.environ.get("AIOMYSQL_SOAK_ROUNDS", "5"))
+ROUNDS = int(os.environ.get("AIOMYSQL_SOAK_ROUNDS", "15"))
 SEED = int(os.environ.get("AIOMYSQL_SOAK_SEED", str(random.randrange(1 << 32))))
 TASKS = 200
 POOL = 10
