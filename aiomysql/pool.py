@@ -430,6 +430,11 @@ class Pool:
                 fut.set_result(_Signal.CLOSED)
         while self._free:
             self._dispose(self._free.popleft())
+        # Connections still rolling back after release are closed too: the server rolls
+        # back a transaction whose connection closes, and a stalled link cannot then
+        # keep wait_closed() waiting forever.
+        for conn in list(self._cleaning):
+            conn.close()
         self._maybe_drained()
 
     def terminate(self) -> None:

@@ -376,3 +376,25 @@ async def test_pool_wait_closed_is_bounded_when_a_release_rollback_stalls(
         await pool.wait_closed()
     stats = pool.stats()
     assert stats.opened == stats.closed == 1
+
+
+async def test_pool_close_ends_a_stalled_release_rollback_without_read_timeout(
+    proxied_kwargs: dict[str, Any], proxy: FaultProxy
+) -> None:
+    """close() closes connections still rolling back after release (the server rolls back
+    a closed connection's transaction), so wait_closed() cannot hang on a stalled link
+    even without read_timeout."""
+    pool = await aiomysql.create_pool(minsize=1, maxsize=1, **proxied_kwargs)
+    conn = await pool.acquire()
+    await conn.begin()
+    await conn.query("SELECT 1")
+    proxy.last.inject(Fault(Action.STALL, Direction.TO_CLIENT))
+    pool.release(conn)
+    await asyncio.sleep(0.1)  # the roll-back is now waiting on the stalled link
+    assert not conn.closed
+    pool.close()
+    async with asyncio.timeout(BOUND):
+        await pool.wait_closed()
+    stats = pool.stats()
+    assert stats.opened == stats.closed == 1
+    assert conn.closed
