@@ -118,8 +118,10 @@ def _log(msg: str) -> None:
 def _run(cmd: list[str], timeout: float = INSTALL_TIMEOUT) -> None:
     out = subprocess.run(cmd, cwd="/", capture_output=True, text=True, timeout=timeout, check=False)
     if out.returncode != 0:
-        tail = "\n".join((out.stdout + out.stderr).strip().splitlines()[-15:])
-        raise RuntimeError(f"{' '.join(cmd)} failed ({out.returncode}):\n{tail}")
+        lines = [ln for ln in (out.stdout + out.stderr).splitlines() if ln.strip()]
+        first = next((ln.strip() for ln in lines if ln.startswith("ERROR")), "")
+        tail = "\n".join(lines[-15:])
+        raise RuntimeError(f"{' '.join(cmd[1:])} failed ({out.returncode}): {first}\n{tail}")
 
 
 def _versions(python: str, dists: tuple[str, ...]) -> dict[str, str]:
