@@ -448,6 +448,7 @@ class Connection:
             raise InterfaceError(0, f"unexpected protocol event {event!r}")
         result = Result()
         result.columns = event.columns
+        result._description = event.description or None
         self._result = result
         if unbuffered:
             result.rows = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .protocol.results import Column, OkPacket
+from .protocol.results import Column, Description, OkPacket
 
 
 class Result:
@@ -17,6 +17,7 @@ class Result:
         "server_status",
         "message",
         "columns",
+        "_description",
         "rows",
         "complete",
     )
@@ -28,6 +29,7 @@ class Result:
         self.server_status = 0
         self.message = ""
         self.columns: list[Column] | None = None
+        self._description: Description | None = None
         self.rows: list[tuple[Any, ...]] | None = None
         self.complete = False
 
@@ -46,6 +48,8 @@ class Result:
     @property
     def description(self) -> tuple[tuple[Any, ...], ...] | None:
         """The DB-API description of the result set, None without one."""
+        if self._description is not None:
+            return self._description
         if self.columns is None:
             return None
         return tuple(c.description() for c in self.columns)

@@ -43,6 +43,8 @@ from .results import (
     LOCAL_INFILE_HEADER,
     OK_HEADER,
     Column,
+    Description,
+    describe,
     parse_column,
     parse_eof,
     parse_error,
@@ -57,6 +59,10 @@ MAX_GREETING = 1 << 14
 
 class State(enum.Enum):
     """Where the core is in the conversation with the server."""
+
+    # Members are singletons: identity hashing keeps the per-event handler lookup in C
+    # (Enum's own __hash__ is a Python-level call).
+    __hash__ = object.__hash__
 
     GREETING = "greeting"
     HANDSHAKE = "handshake"
@@ -106,7 +112,7 @@ class ClientCore:
         # Statements that return the same column definitions get the same Column
         # objects (keyed by the raw packet) and so the same decode plan.
         self._column_cache: dict[bytes, Column] = {}
-        self._plan_cache: dict[tuple[Column, ...], Plan] = {}
+        self._plan_cache: dict[tuple[Column, ...], tuple[Plan, Description]] = {}
 
     # -- input ---------------------------------------------------------------
 
@@ -386,12 +392,12 @@ class ClientCore:
 
     def _start_rows(self) -> ev.Event:
         key = tuple(self.columns)
-        plan = self._plan_cache.get(key)
-        if plan is None:
-            plan = self._plan_cache[key] = self.plan_builder(self.columns)
-        self._plan = plan
+        cached = self._plan_cache.get(key)
+        if cached is None:
+            cached = self._plan_cache[key] = (self.plan_builder(self.columns), describe(key))
+        self._plan, description = cached
         self.state = State.ROWS
-        return ev.ResultSetHeader(self.columns)
+        return ev.ResultSetHeader(self.columns, description)
 
     def _on_rows(self) -> ev.Event | None:
         if self.buffered() < self._need:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from ..constants import FIELD_TYPE, FLAG
 from ..errors import Error, error_from_server
@@ -14,8 +14,7 @@ ERR_HEADER = 0xFF
 LOCAL_INFILE_HEADER = 0xFB
 
 
-@dataclass(frozen=True)
-class OkPacket:
+class OkPacket(NamedTuple):
     """The server's success reply to a command (or the end of a result set)."""
 
     affected_rows: int
@@ -27,6 +26,15 @@ class OkPacket:
 
 def parse_ok(payload: bytes) -> OkPacket:
     """Parse an OK packet (header 0x00, or 0xFE when it ends a result set)."""
+    if len(payload) >= 7 and payload[1] < 0xFB and payload[2] < 0xFB:
+        # The common case: both counters fit in one byte.
+        return OkPacket(
+            payload[1],
+            payload[2],
+            payload[3] | payload[4] << 8,
+            payload[5] | payload[6] << 8,
+            payload[7:].decode("utf-8", "replace") if len(payload) > 7 else "",
+        )
     r = Reader(payload, 1)
     affected = r.lenenc_int() or 0
     insert_id = r.lenenc_int() or 0
@@ -131,6 +139,14 @@ class Column:
 
     def __repr__(self) -> str:
         return f"Column({self.name!r}, type={self.type_code}, charset={self.charset_id})"
+
+
+Description = tuple[tuple[Any, ...], ...]
+
+
+def describe(columns: tuple[Column, ...] | list[Column]) -> Description:
+    """The DB-API description (one 7-item tuple per column) of a result set."""
+    return tuple(c.description() for c in columns)
 
 
 def parse_column(payload: bytes, encoding: str = "utf-8", extended: bool = False) -> Column:
