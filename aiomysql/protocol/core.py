@@ -113,6 +113,7 @@ class ClientCore:
         # objects (keyed by the raw packet) and so the same decode plan.
         self._column_cache: dict[bytes, Column] = {}
         self._plan_cache: dict[tuple[Column, ...], tuple[Plan, Description]] = {}
+        self._span_cache: dict[tuple[int, bytes], tuple[Column, ...]] = {}
 
     # -- input ---------------------------------------------------------------
 
@@ -362,6 +363,18 @@ class ClientCore:
         return bool(self.capabilities & CLIENT.MARIADB_CLIENT_EXTENDED_METADATA)
 
     def _on_columns(self) -> ev.Event | None:
+        span = None
+        if not self.columns:
+            span = self._column_span()
+            if span is not None:
+                known = self._span_cache.get(span)
+                if known is not None:
+                    # The same definitions, byte for byte and from the same sequence id,
+                    # as a result already parsed (and seq-checked): take them whole.
+                    self._pos += len(span[1])
+                    self._seq = (self._seq + self._ncols) & 0xFF
+                    self.columns = list(known)
+                    return self._after_columns()
         cache = self._column_cache
         while len(self.columns) < self._ncols:
             payload = self._read_packet()
@@ -375,8 +388,32 @@ class ClientCore:
                 if len(cache) >= _COLUMN_CACHE_SIZE:
                     cache.clear()
                     self._plan_cache.clear()
+                    self._span_cache.clear()
                 cache[payload] = column
             self.columns.append(column)
+        if span is not None:
+            if len(self._span_cache) >= _COLUMN_CACHE_SIZE:
+                self._span_cache.clear()
+            self._span_cache[span] = tuple(self.columns)
+        return self._after_columns()
+
+    def _column_span(self) -> tuple[int, bytes] | None:
+        """(first sequence id, raw bytes) of all the column definitions, when every one of
+        them is buffered already; None otherwise."""
+        if self._pending:
+            self._consolidate()
+        data, start = self._data, self._pos
+        end = len(data)
+        p = start
+        for _ in range(self._ncols):
+            if end - p < 4:
+                return None
+            p += 4 + (data[p] | data[p + 1] << 8 | data[p + 2] << 16)
+            if p > end:
+                return None
+        return self._seq, data[start:p]
+
+    def _after_columns(self) -> ev.Event | None:
         if self.capabilities & CLIENT.DEPRECATE_EOF:
             return self._start_rows()
         self.state = State.COLUMNS_EOF

@@ -431,3 +431,26 @@ def test_mariadb_extended_capabilities_negotiated_and_column_type_info_parsed() 
     (column,) = header.columns
     assert (column.name, column.type_format, column.type_name) == ("j", "json", "longtext")
     assert column.type_code == FIELD_TYPE.BLOB
+
+
+def test_repeated_column_definitions_are_reused_and_still_sequence_checked() -> None:
+    """A statement whose definitions arrive byte-identical from the same sequence id
+    gets the same Column objects; a wrong sequence id inside them is still caught."""
+    defs = [sp.column("a", FIELD_TYPE.LONG), sp.column("b")]
+    result = [b"\x02", *defs, sp.text_row(b"1", b"x"), sp.ok(header=0xFE)]
+    core = connected_core()
+    headers = []
+    for _ in range(2):
+        core.send_command(b"\x03SELECT")
+        core.receive_data(sp.stream(result, seq=1))
+        header, batch, _end = drain(core)
+        assert batch.rows == [(b"1", b"x")]
+        headers.append(header)
+    assert headers[0].columns is not headers[1].columns
+    assert all(a is b for a, b in zip(headers[0].columns, headers[1].columns, strict=True))
+    assert headers[0].description == headers[1].description
+    core.send_command(b"\x03SELECT")
+    bad = sp.stream([b"\x02"], seq=1) + sp.stream(defs, seq=3)  # definitions from seq 3
+    core.receive_data(bad + sp.stream([sp.ok(header=0xFE)], seq=5))
+    with pytest.raises(ProtocolError, match="sequence"):
+        drain(core)
