@@ -446,9 +446,7 @@ class Connection:
             return result
         if not isinstance(event, ev.ResultSetHeader):
             raise InterfaceError(0, f"unexpected protocol event {event!r}")
-        result = Result()
-        result.columns = event.columns
-        result._description = event.description or None
+        result = Result.with_columns(event.columns, event.description)
         self._result = result
         if unbuffered:
             result.rows = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .protocol.results import Column, Description, OkPacket
+from .protocol.results import Column, Description, OkPacket, describe
 
 
 class Result:
@@ -45,11 +45,17 @@ class Result:
         result.complete = True
         return result
 
+    @classmethod
+    def with_columns(cls, columns: list[Column], description: Description) -> Result:
+        """A result set's result, its rows still to be read."""
+        result = cls()
+        result.columns = columns
+        result._description = description or None  # computed on demand when not given
+        return result
+
     @property
-    def description(self) -> tuple[tuple[Any, ...], ...] | None:
+    def description(self) -> Description | None:
         """The DB-API description of the result set, None without one."""
-        if self._description is not None:
-            return self._description
-        if self.columns is None:
-            return None
-        return tuple(c.description() for c in self.columns)
+        if self._description is None and self.columns is not None:
+            self._description = describe(self.columns)
+        return self._description

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Final, NamedTuple
 
 from .handshake import Greeting
-from .results import Column, OkPacket
+from .results import Column, Description, OkPacket
 
 
 class _NeedData:
@@ -44,7 +44,7 @@ class ResultSetHeader(NamedTuple):
 
     columns: list[Column]
     #: The DB-API description of those columns (shared by results with the same columns).
-    description: tuple[tuple[Any, ...], ...] = ()
+    description: Description = ()
 
 
 class RowBatch(NamedTuple):
