@@ -697,6 +697,10 @@ class Connection:
             await self._connect()
             await self._command_ok(commands.com_ping())
 
+    async def kill(self, thread_id: int) -> None:
+        """Ask the server to end the connection ``thread_id`` (KILL), as PyMySQL's kill()."""
+        await self.run_query(f"KILL {int(thread_id)}")
+
     async def reset_connection(self) -> None:
         """COM_RESET_CONNECTION: drop session state, then re-apply this connection's settings."""
         await self._command_ok(commands.com_reset_connection())

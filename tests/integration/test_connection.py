@@ -375,3 +375,15 @@ async def test_loop_argument_is_deprecated(connect_kwargs: dict[str, Any]) -> No
     with pytest.warns(DeprecationWarning, match="loop"):
         conn = await aiomysql.connect(loop=asyncio.get_running_loop(), **connect_kwargs)
     await conn.ensure_closed()
+
+
+async def test_kill_ends_another_connection(connect_kwargs: dict[str, Any]) -> None:
+    async with aiomysql.connect(**connect_kwargs) as killer:
+        victim = await aiomysql.connect(**connect_kwargs)
+        await killer.kill(victim.thread_id())
+        with pytest.raises((aiomysql.OperationalError, aiomysql.InterfaceError)):
+            await victim.ping(reconnect=False)
+        victim.close()
+        with pytest.raises(aiomysql.OperationalError) as info:
+            await killer.kill(999_999_999)
+        assert info.value.args[0] == ER.NO_SUCH_THREAD
