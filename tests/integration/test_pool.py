@@ -5,44 +5,13 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import warnings
-from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
+from pool_support import MakePool, create_table, select
 
 import aiomysql
-from aiomysql.pool import Pool, PoolClosedError, PoolTimeoutError
-
-MakePool = Callable[..., Awaitable[Pool]]
-
-
-@pytest.fixture
-async def make_pool(connect_kwargs: dict[str, Any]) -> AsyncIterator[MakePool]:
-    """``await make_pool(**options)``: a pool on the test server, terminated at teardown."""
-    pools: list[Pool] = []
-
-    async def make(**options: Any) -> Pool:
-        pool = await aiomysql.create_pool(**{**connect_kwargs, **options})
-        pools.append(pool)
-        return pool
-
-    yield make
-    for pool in pools:
-        pool.terminate()
-        await pool.wait_closed()
-
-
-async def create_table(cur: aiomysql.Cursor, name: str) -> None:
-    with warnings.catch_warnings():  # "already exists" on a reused server
-        warnings.simplefilter("ignore")
-        await cur.execute(f"CREATE TABLE IF NOT EXISTS {name} (n INT) ENGINE=InnoDB")
-
-
-async def select(conn: aiomysql.Connection, sql: str, *args: Any) -> Any:
-    async with conn.cursor() as cur:
-        await cur.execute(sql, args or None)
-        return await cur.fetchone()
+from aiomysql.pool import PoolClosedError, PoolTimeoutError
 
 
 async def execute(conn: aiomysql.Connection, sql: str) -> None:

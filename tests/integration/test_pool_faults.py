@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pool_support import select
 
 import aiomysql
 from aiomysql.pool import Pool, PoolTimeoutError
 from aiomysql.testing import TemporaryServer
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "basic_pool.py"
+
 
 @pytest.fixture(scope="module")
 def private_server() -> Iterator[TemporaryServer]:
@@ -25,15 +27,9 @@ def private_server() -> Iterator[TemporaryServer]:
         yield srv
 
 
-async def select(conn: aiomysql.Connection, sql: str, *args: Any) -> Any:
-    async with conn.cursor() as cur:
-        await cur.execute(sql, args or None)
-        return await cur.fetchone()
-
-
 async def kill(connect_kwargs: dict[str, Any], thread_id: int) -> None:
     async with aiomysql.connect(**connect_kwargs) as killer:
-        await killer.query(f"KILL {thread_id}")
+        await killer.kill(thread_id)
 
 
 async def closed_pool(pool: Pool) -> None:
