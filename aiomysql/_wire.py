@@ -1,4 +1,4 @@
-"""The asyncio edge: an asyncio.Protocol that feeds received bytes to the sans-IO core."""
+"""The asyncio edge: a buffered protocol whose transport reads straight into the core."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from .protocol.core import ClientCore
 HIGH_WATER = 1 << 20
 
 
-class Wire(asyncio.Protocol):
-    """Buffers nothing itself: bytes go straight into the core; readers wait for enough."""
+class Wire(asyncio.BufferedProtocol):
+    """Buffers nothing itself: the transport receives into the core's buffer (no
+    per-read allocation or copy); readers wait until the core has enough."""
 
     def __init__(self, core: ClientCore, loop: asyncio.AbstractEventLoop) -> None:
         self.core = core
@@ -36,9 +37,12 @@ class Wire(asyncio.Protocol):
         # Not an isinstance check: uvloop's transports do not derive from asyncio's.
         self.transport = cast(asyncio.Transport, transport)
 
-    def data_received(self, data: bytes) -> None:
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self.core.get_buffer()
+
+    def buffer_updated(self, nbytes: int) -> None:
         core = self.core
-        core.receive_data(data)
+        core.buffer_updated(nbytes)
         waiter = self._waiter
         if waiter is not None:
             if core.has_enough_data():

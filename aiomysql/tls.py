@@ -89,7 +89,7 @@ def make_context(value: Any) -> _ssl.SSLContext | None:
 async def start_tls(
     loop: asyncio.AbstractEventLoop,
     transport: asyncio.Transport,
-    protocol: asyncio.Protocol,
+    protocol: asyncio.BaseProtocol,
     ctx: _ssl.SSLContext,
     host: str,
     address: str,

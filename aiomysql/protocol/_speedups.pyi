@@ -4,11 +4,18 @@ from typing import Any
 
 from .rows import Plan
 
-def decode_text_row(data: bytes, pos: int, end: int, plan: Plan) -> tuple[Any, ...]: ...
+def decode_text_row(
+    data: bytes | bytearray, pos: int, end: int, plan: Plan
+) -> tuple[Any, ...]: ...
 def decode_text_rows(
-    data: bytes, pos: int, end: int, seq: int, plan: Plan, rows: list[tuple[Any, ...]]
+    data: bytes | bytearray,
+    pos: int,
+    end: int,
+    seq: int,
+    plan: Plan,
+    rows: list[tuple[Any, ...]],
 ) -> tuple[int, int]: ...
 def read_packet(
-    data: bytes, pos: int, seq: int, max_packet: int
+    data: bytes | bytearray, pos: int, seq: int, max_packet: int, end: int = -1
 ) -> tuple[bytes | None, int, int]: ...
 def escape_string(s: str, no_backslash_escapes: bool = False) -> str: ...

@@ -1,10 +1,11 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
 """Compiled twin of the hot loops in packets.py, rows.py and converters.py (same names)."""
 
+from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.datetime cimport date_new, datetime_new, import_datetime
 from cpython.long cimport PyLong_FromLongLong
-from cpython.object cimport PyObject
+from cpython.object cimport PyObject, PyTypeObject
 from cpython.ref cimport Py_INCREF
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
 from cpython.unicode cimport PyUnicode_DecodeASCII, PyUnicode_DecodeUTF8
@@ -109,12 +110,77 @@ cdef object _decode_int(const unsigned char *p, Py_ssize_t n, object conv):
     return conv(PyBytes_FromStringAndSize(<const char *>p, n))
 
 
+# Powers of ten that a double holds exactly (10**22 is the last).
+cdef double *_POW10 = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+]
+
+
+cdef extern from "float.h":
+    int FLT_EVAL_METHOD
+
+
+cdef inline int _exact_float(const unsigned char *p, Py_ssize_t n, double *out) noexcept:
+    """Parse [-]digits[.digits][e[+-]digits] when the result is exact by Clinger's fast
+    path: a mantissa below 2**53 and a power of ten up to 22, so one IEEE multiply or
+    divide rounds it correctly (as float() would). 0 on success, -1 to fall back."""
+    cdef Py_ssize_t i = 0
+    cdef long long m = 0, e = 0
+    cdef int ndigits = 0, frac = 0, edigits = 0
+    cdef bint neg = False, eneg = False
+    cdef unsigned char c
+    if FLT_EVAL_METHOD != 0:
+        return -1  # x87 extended precision: double rounding could differ
+    if i < n and (p[i] == 45 or p[i] == 43):  # '-', '+'
+        neg = p[i] == 45
+        i += 1
+    while i < n and 48 <= p[i] <= 57:
+        m = m * 10 + (p[i] - 48)
+        ndigits += 1
+        i += 1
+    if i < n and p[i] == 46:  # '.'
+        i += 1
+        while i < n and 48 <= p[i] <= 57:
+            m = m * 10 + (p[i] - 48)
+            ndigits += 1
+            frac += 1
+            i += 1
+    if ndigits == 0 or ndigits > 18:
+        return -1
+    if i < n and (p[i] == 101 or p[i] == 69):  # 'e', 'E'
+        i += 1
+        if i < n and (p[i] == 45 or p[i] == 43):
+            eneg = p[i] == 45
+            i += 1
+        while i < n and 48 <= p[i] <= 57 and edigits < 4:
+            e = e * 10 + (p[i] - 48)
+            edigits += 1
+            i += 1
+        if edigits == 0:
+            return -1
+    if i != n or m >= (<long long>1 << 53):
+        return -1
+    e = (-e if eneg else e) - frac
+    cdef double v = <double>m
+    if 0 < e <= 22:
+        v = v * _POW10[e]
+    elif -22 <= e < 0:
+        v = v / _POW10[-e]
+    elif e != 0:
+        return -1
+    out[0] = -v if neg else v
+    return 0
+
+
 cdef object _decode_float(const unsigned char *p, Py_ssize_t n, object conv):
     cdef char buf[40]
     cdef char *stop
     cdef double v
     cdef Py_ssize_t i
     cdef unsigned char c
+    if _exact_float(p, n, &v) == 0:
+        return v
     if 0 < n < 40:
         for i in range(n):
             c = p[i]
@@ -172,6 +238,14 @@ cdef object _decode_datetime_c(const unsigned char *p, Py_ssize_t n, object conv
     return conv(PyBytes_FromStringAndSize(<const char *>p, n))
 
 
+cdef object _new_decimal(object text):
+    """Decimal(text), straight through the type's constructor (skips the generic call)."""
+    cdef tuple args = PyTuple_New(1)
+    Py_INCREF(text)
+    PyTuple_SET_ITEM(args, 0, text)
+    return (<PyTypeObject *>_Decimal).tp_new(_Decimal, <PyObject *>args, NULL)
+
+
 cdef inline object _value(
     int kind, const unsigned char *p, Py_ssize_t n, object conv
 ):
@@ -182,7 +256,7 @@ cdef inline object _value(
     if kind == K_INT:
         return _decode_int(p, n, conv)
     if kind == K_DECIMAL:
-        return _Decimal(PyUnicode_DecodeASCII(<const char *>p, n, NULL))
+        return _new_decimal(PyUnicode_DecodeASCII(<const char *>p, n, NULL))
     if kind == K_DATETIME:
         return _decode_datetime_c(p, n, conv)
     if kind == K_DATE:
@@ -253,33 +327,42 @@ cdef tuple _decode_row(
     return row
 
 
-cdef inline Py_ssize_t _check_span(bytes data, Py_ssize_t pos, Py_ssize_t end) except -1:
-    if pos < 0 or end > PyBytes_GET_SIZE(data) or pos > end:
-        raise ProtocolError(f"row span {pos}:{end} outside a buffer of {len(data)} bytes")
+cdef const unsigned char *_contents(object data, Py_ssize_t *size) except NULL:
+    """The bytes of a bytes or bytearray object (the core's receive buffer)."""
+    if type(data) is bytearray:
+        size[0] = PyByteArray_GET_SIZE(data)
+        return <const unsigned char *>PyByteArray_AS_STRING(data)
+    if type(data) is bytes:
+        size[0] = PyBytes_GET_SIZE(data)
+        return <const unsigned char *>PyBytes_AS_STRING(data)
+    raise TypeError(f"expected bytes or bytearray, not {type(data).__name__}")
+
+
+cdef inline Py_ssize_t _check_span(Py_ssize_t size, Py_ssize_t pos, Py_ssize_t end) except -1:
+    if pos < 0 or end > size or pos > end:
+        raise ProtocolError(f"row span {pos}:{end} outside a buffer of {size} bytes")
     return 0
 
 
-def decode_text_row(bytes data, Py_ssize_t pos, Py_ssize_t end, tuple plan):
+def decode_text_row(data, Py_ssize_t pos, Py_ssize_t end, tuple plan):
     """Decode one text-protocol row whose payload is ``data[pos:end]``."""
-    _check_span(data, pos, end)
+    cdef Py_ssize_t size
+    cdef const unsigned char *buf = _contents(data, &size)
+    _check_span(size, pos, end)
     cdef bytes kinds = _plan_kinds(plan)
-    return _decode_row(
-        <const unsigned char *>PyBytes_AS_STRING(data), pos, end, plan,
-        <const unsigned char *>PyBytes_AS_STRING(kinds),
-    )
+    return _decode_row(buf, pos, end, plan, <const unsigned char *>PyBytes_AS_STRING(kinds))
 
 
-def decode_text_rows(
-    bytes data, Py_ssize_t pos, Py_ssize_t end, int seq, tuple plan, list rows
-):
+def decode_text_rows(data, Py_ssize_t pos, Py_ssize_t end, int seq, tuple plan, list rows):
     """Decode every complete single-frame row packet in ``data[pos:end]`` into ``rows``.
 
     Same contract as rows.decode_text_rows: stops before an incomplete packet, a packet
     of MAX_FRAME bytes or more, or a packet that is not a row; returns (pos, seq).
     """
-    _check_span(data, pos, end)
+    cdef Py_ssize_t size
+    cdef const unsigned char *buf = _contents(data, &size)
+    _check_span(size, pos, end)
     cdef bytes kinds = _plan_kinds(plan)
-    cdef const unsigned char *buf = <const unsigned char *>PyBytes_AS_STRING(data)
     cdef const unsigned char *k = <const unsigned char *>PyBytes_AS_STRING(kinds)
     cdef Py_ssize_t length, start, stop
     cdef unsigned char first
@@ -300,15 +383,17 @@ def decode_text_rows(
     return pos, seq
 
 
-def read_packet(bytes data, Py_ssize_t pos, int seq, Py_ssize_t max_packet):
-    """The logical packet at ``data[pos:]``; same contract as packets.read_packet."""
-    cdef const unsigned char *buf = <const unsigned char *>PyBytes_AS_STRING(data)
-    cdef Py_ssize_t end = PyBytes_GET_SIZE(data)
+def read_packet(data, Py_ssize_t pos, int seq, Py_ssize_t max_packet, Py_ssize_t end=-1):
+    """The logical packet at ``data[pos:end]``; same contract as packets.read_packet."""
+    cdef Py_ssize_t size
+    cdef const unsigned char *buf = _contents(data, &size)
     cdef Py_ssize_t p = pos, length, total = 0, frames = 0, q, out_pos
     cdef bytes payload
     cdef char *out
-    if pos < 0:
-        raise ProtocolError(f"negative packet position {pos}")
+    if end < 0:
+        end = size
+    if pos < 0 or end > size:
+        raise ProtocolError(f"packet span {pos}:{end} outside a buffer of {size} bytes")
     while True:
         if end - p < 4:
             return None, p - pos + 4, seq
@@ -328,7 +413,7 @@ def read_packet(bytes data, Py_ssize_t pos, int seq, Py_ssize_t max_packet):
         if length < MAX_FRAME:
             break
     if frames == 1:
-        return data[pos + 4 : p], p, seq
+        return PyBytes_FromStringAndSize(<const char *>buf + pos + 4, p - pos - 4), p, seq
     # Several frames: one copy of the payloads, without their headers.
     payload = PyBytes_FromStringAndSize(NULL, total)
     out = PyBytes_AS_STRING(payload)

@@ -55,6 +55,11 @@ from .rows import Plan
 _COLUMN_CACHE_SIZE = 1024
 #: A server greeting is well under this; a longer first packet means a non-MySQL peer.
 MAX_GREETING = 1 << 14
+#: Receive buffer: first read size; reads grow (doubling) to _RECV_MAX while each fills;
+#: an empty buffer grown past _RECV_KEEP (by a big packet) is replaced by a small one.
+_RECV_MIN = 1 << 14
+_RECV_MAX = 1 << 18
+_RECV_KEEP = 1 << 20
 
 
 class State(enum.Enum):
@@ -99,10 +104,11 @@ class ClientCore:
         self.server_status = 0
         self.greeting: Greeting | None = None
         self.columns: list[Column] = []
-        self._data = b""
+        # Received bytes: buf[_pos:_end] is unread; the transport reads into buf[_end:].
+        self._buf = bytearray(_RECV_MIN)
         self._pos = 0
-        self._pending: list[bytes] = []
-        self._pending_len = 0
+        self._end = 0
+        self._recv_size = _RECV_MIN
         self._need = 4
         self._seq = 0
         self._ncols = 0
@@ -117,42 +123,67 @@ class ClientCore:
 
     # -- input ---------------------------------------------------------------
 
+    def get_buffer(self) -> memoryview:
+        """Writable space at the end of the receive buffer, for the transport to read into
+        (then call ``buffer_updated``): received bytes are copied nowhere else."""
+        buf = self._buf
+        unread = self._end - self._pos
+        if unread == 0:
+            self._pos = self._end = 0
+            if len(buf) > _RECV_KEEP:
+                buf = self._buf = bytearray(_RECV_MIN)
+        want = max(self._need - unread, self._recv_size)
+        if len(buf) - self._end < want:
+            self._make_room(unread, want)
+        end = self._end
+        return memoryview(self._buf)[end : end + want]
+
+    def _make_room(self, unread: int, want: int) -> None:
+        """Move the unread bytes to the front, into a bigger buffer if need be."""
+        buf, pos = self._buf, self._pos
+        if unread + want > len(buf):
+            # A new object: the transport may still hold a view of the old one.
+            new = bytearray(max(unread + want, 2 * len(buf)))
+            new[:unread] = memoryview(buf)[pos : pos + unread]
+            self._buf = new
+        elif unread:
+            buf[:unread] = buf[pos : pos + unread]  # via a copy: the ranges may overlap
+        self._pos, self._end = 0, unread
+
+    def buffer_updated(self, nbytes: int) -> None:
+        """``nbytes`` were written at the start of the last ``get_buffer`` view."""
+        self._end += nbytes
+        if nbytes >= self._recv_size and self._recv_size < _RECV_MAX:
+            self._recv_size *= 2  # a stream that fills every read: read more at a time
+
     def receive_data(self, data: bytes) -> None:
-        """Buffer bytes received from the server."""
-        if data:
-            self._pending.append(data)
-            self._pending_len += len(data)
+        """Buffer bytes received from the server (a copy; transports use get_buffer)."""
+        view = memoryview(data)
+        while view:
+            space = self.get_buffer()
+            n = min(len(space), len(view))
+            space[:n] = view[:n]
+            self.buffer_updated(n)
+            view = view[n:]
 
     def buffered(self) -> int:
         """Bytes received and not yet consumed."""
-        return len(self._data) - self._pos + self._pending_len
+        return self._end - self._pos
 
     def has_enough_data(self) -> bool:
         """True when enough bytes are buffered for next_event() to make progress."""
-        return self.buffered() >= self._need
+        return self._end - self._pos >= self._need
 
-    def _consolidate(self) -> None:
-        if not self._pending:
-            return
-        rest = len(self._data) - self._pos
-        if rest == 0 and len(self._pending) == 1:
-            self._data = self._pending[0]
-        elif rest == 0:
-            self._data = b"".join(self._pending)
-        else:
-            self._pending.insert(0, memoryview(self._data)[self._pos :])  # type: ignore[arg-type]
-            self._data = b"".join(self._pending)
-        self._pos = 0
-        self._pending = []
-        self._pending_len = 0
+    def _take(self, start: int, stop: int) -> bytes:
+        return bytes(memoryview(self._buf)[start:stop])
 
     def _read_packet(self) -> bytes | None:
         """One whole logical packet (frames joined), or None until it has all arrived."""
-        if len(self._data) - self._pos + self._pending_len < self._need:  # buffered()
+        if self._end - self._pos < self._need:  # buffered()
             return None
-        if self._pending:
-            self._consolidate()
-        payload, pos, seq = read_packet(self._data, self._pos, self._seq, self.max_packet)
+        payload, pos, seq = read_packet(
+            self._buf, self._pos, self._seq, self.max_packet, self._end
+        )
         if payload is None:
             self._need = pos  # bytes needed from self._pos
             return None
@@ -291,8 +322,7 @@ class ClientCore:
     def _check_greeting_head(self) -> None:
         """Refuse a peer that is not a MySQL server at once, not after waiting for a
         bogus length: a greeting is small and has sequence id 0."""
-        self._consolidate()
-        head = self._data[self._pos : self._pos + 8]
+        head = self._take(self._pos, self._pos + 8)
         length = head[0] | head[1] << 8 | head[2] << 16
         limit = min(MAX_GREETING, self.max_packet)
         if head[3] != 0:
@@ -400,10 +430,7 @@ class ClientCore:
     def _column_span(self) -> tuple[int, bytes] | None:
         """(first sequence id, raw bytes) of all the column definitions, when every one of
         them is buffered already; None otherwise."""
-        if self._pending:
-            self._consolidate()
-        data, start = self._data, self._pos
-        end = len(data)
+        data, start, end = self._buf, self._pos, self._end
         p = start
         for _ in range(self._ncols):
             if end - p < 4:
@@ -411,7 +438,7 @@ class ClientCore:
             p += 4 + (data[p] | data[p + 1] << 8 | data[p + 2] << 16)
             if p > end:
                 return None
-        return self._seq, data[start:p]
+        return self._seq, self._take(start, p)
 
     def _after_columns(self) -> ev.Event | None:
         if self.capabilities & CLIENT.DEPRECATE_EOF:
@@ -437,13 +464,11 @@ class ClientCore:
         return ev.ResultSetHeader(self.columns, description)
 
     def _on_rows(self) -> ev.Event | None:
-        if self.buffered() < self._need:
+        if self._end - self._pos < self._need:
             return ev.NEED_DATA
-        if self._pending:
-            self._consolidate()
         rows: list[tuple[object, ...]] = []
         self._pos, self._seq = decode_text_rows(
-            self._data, self._pos, len(self._data), self._seq, self._plan, rows
+            self._buf, self._pos, self._end, self._seq, self._plan, rows
         )
         if rows:
             self._need = 4

@@ -151,15 +151,17 @@ class Reader:
 
 
 def read_packet(
-    data: bytes, pos: int, seq: int, max_packet: int
+    data: bytes | bytearray, pos: int, seq: int, max_packet: int, end: int = -1
 ) -> tuple[bytes | None, int, int]:
-    """The logical packet starting at ``data[pos]``, its frames joined.
+    """The logical packet starting at ``data[pos]`` (data ending at ``end``, default its
+    length), its frames joined, always as bytes.
 
     Returns (payload, position after it, next sequence id); while the packet has not
     all arrived, (None, bytes needed from ``pos``, ``seq``). A wrong sequence id or a
     packet over ``max_packet`` raises ProtocolError. Hot: compiled twin in _speedups.
     """
-    end = len(data)
+    if end < 0:
+        end = len(data)
     p = pos
     total = 0
     frames = 0
@@ -181,9 +183,9 @@ def read_packet(
         frames += 1
         if length < MAX_FRAME:
             break
-    if frames == 1:
-        return data[pos + 4 : p], p, seq
     view = memoryview(data)
+    if frames == 1:
+        return bytes(view[pos + 4 : p]), p, seq
     parts = []
     q = pos
     while q < p:

@@ -17,8 +17,12 @@ Plan = tuple[Decoder | None, ...]
 _NULL = 0xFB
 
 
-def decode_text_row(data: bytes, pos: int, end: int, plan: Plan) -> tuple[Any, ...]:
+def decode_text_row(
+    data: bytes | bytearray, pos: int, end: int, plan: Plan
+) -> tuple[Any, ...]:
     """Decode one text-protocol row whose payload is ``data[pos:end]``."""
+    if type(data) is not bytes:
+        data, pos, end = bytes(memoryview(data)[pos:end]), 0, end - pos
     row: list[Any] = []
     append = row.append
     for conv in plan:
@@ -55,7 +59,12 @@ def decode_text_row(data: bytes, pos: int, end: int, plan: Plan) -> tuple[Any, .
 
 
 def decode_text_rows(
-    data: bytes, pos: int, end: int, seq: int, plan: Plan, rows: list[tuple[Any, ...]]
+    data: bytes | bytearray,
+    pos: int,
+    end: int,
+    seq: int,
+    plan: Plan,
+    rows: list[tuple[Any, ...]],
 ) -> tuple[int, int]:
     """Decode every complete single-frame row packet in ``data[pos:end]`` into ``rows``.
 
@@ -63,6 +72,12 @@ def decode_text_rows(
     joins its frames), or a packet that is not a row (EOF/OK 0xFE, ERR 0xFF).
     Returns the new (pos, seq).
     """
+    if type(data) is not bytes:
+        # A receive buffer: decoders take bytes values, so work on one bytes copy of it.
+        base = pos
+        chunk = bytes(memoryview(data)[pos:end])
+        pos, seq = decode_text_rows(chunk, 0, end - pos, seq, plan, rows)
+        return base + pos, seq
     while end - pos >= 4:
         length = data[pos] | data[pos + 1] << 8 | data[pos + 2] << 16
         start = pos + 4
