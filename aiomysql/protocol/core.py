@@ -181,9 +181,7 @@ class ClientCore:
         """One whole logical packet (frames joined), or None until it has all arrived."""
         if self._end - self._pos < self._need:  # buffered()
             return None
-        payload, pos, seq = read_packet(
-            self._buf, self._pos, self._seq, self.max_packet, self._end
-        )
+        payload, pos, seq = read_packet(self._buf, self._pos, self._seq, self.max_packet, self._end)
         if payload is None:
             self._need = pos  # bytes needed from self._pos
             return None

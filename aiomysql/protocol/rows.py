@@ -17,9 +17,7 @@ Plan = tuple[Decoder | None, ...]
 _NULL = 0xFB
 
 
-def decode_text_row(
-    data: bytes | bytearray, pos: int, end: int, plan: Plan
-) -> tuple[Any, ...]:
+def decode_text_row(data: bytes | bytearray, pos: int, end: int, plan: Plan) -> tuple[Any, ...]:
     """Decode one text-protocol row whose payload is ``data[pos:end]``."""
     if type(data) is not bytes:
         data, pos, end = bytes(memoryview(data)[pos:end]), 0, end - pos

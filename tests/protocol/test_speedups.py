@@ -106,9 +106,41 @@ def _user_list(value: str) -> list[str]:
 
 #: plan entry -> strategy of well-formed values for it (bytes as the server sends them)
 _digits = st.integers(min_value=-(10**25), max_value=10**25).map(lambda i: str(i).encode())
-_floats = st.floats(allow_nan=False, allow_infinity=False, width=32).map(
-    lambda f: repr(f).encode()
-) | st.floats(allow_nan=False, allow_infinity=False).map(lambda f: f"{f:g}".encode())
+_floats = (
+    st.floats(allow_nan=False, allow_infinity=False, width=32).map(lambda f: repr(f).encode())
+    | st.floats(allow_nan=False, allow_infinity=False).map(lambda f: f"{f:g}".encode())
+    | st.floats(allow_nan=False, allow_infinity=False).map(lambda f: f"{f:.17e}".encode())
+    | st.builds(
+        lambda digits, point, exp: (
+            digits[:point] + "." + digits[point:] + (f"e{exp}" if exp is not None else "")
+        ).encode(),
+        st.text("0123456789", min_size=1, max_size=22),
+        st.integers(0, 22),
+        st.none() | st.integers(-40, 40),
+    )
+    # the edges of the compiled exact fast path (2**53, 10**22) and its fallbacks
+    | st.sampled_from(
+        [
+            b"9007199254740992",
+            b"9007199254740993",
+            b"1e22",
+            b"1e23",
+            b"-0",
+            b"-0.0",
+            b"123456789012345678",
+            b"1234567890123456789",
+            b"4.9e-324",
+            b"1.7976931348623157e308",
+            b".5",
+            b"5.",
+            b"+3",
+            b"1E+05",
+            b"1e-22",
+            b"1e-23",
+            b"0.000000000000000000001",
+        ]
+    )
+)
 _decimals = st.decimals(allow_nan=False, allow_infinity=False, places=2).map(
     lambda d: format(d, "f").encode()
 )
@@ -249,8 +281,10 @@ def test_malformed_rows_raise_the_same_error_class(
         payload += data.draw(st.binary(min_size=1, max_size=10))
     elif payload:
         i = data.draw(st.integers(0, len(payload) - 1))
-        payload = payload[:i] + data.draw(st.sampled_from([b"\xff", b"\xfe", b"\xfd"])) + (
-            payload[i + 1 :]
+        payload = (
+            payload[:i]
+            + data.draw(st.sampled_from([b"\xff", b"\xfe", b"\xfd"]))
+            + (payload[i + 1 :])
         )
     r1 = outcome(rows.decode_text_row, payload, 0, len(payload), plan)
     r2 = outcome(mod.decode_text_row, payload, 0, len(payload), plan)
@@ -272,7 +306,9 @@ def test_decode_text_rows_matches_the_reference(
     if data.draw(st.booleans()) and len(stream) > 3:  # a wrong sequence id somewhere
         stream = stream[:3] + bytes(((stream[3] + 1) & 0xFF,)) + stream[4:]
     start = data.draw(st.integers(0, 3))
-    buf = b"\0" * start + stream[:cut]
+    buf: bytes | bytearray = b"\0" * start + stream[:cut]
+    if data.draw(st.booleans()):
+        buf = bytearray(buf)  # the core's receive buffer is one
     out1: list[tuple[Any, ...]] = []
     out2: list[tuple[Any, ...]] = []
     r1 = outcome(rows.decode_text_rows, buf, start, len(buf), seq, plan, out1)
@@ -350,7 +386,9 @@ def test_read_packet_matches_the_reference(
 ) -> None:
     mod = compiled()
     stream = b"\x07" * 3 + sp.stream(payloads, seq=seq)
-    buf = stream[: data.draw(st.integers(0, len(stream)))]
+    buf: bytes | bytearray = stream[: data.draw(st.integers(0, len(stream)))]
+    if data.draw(st.booleans()):
+        buf = bytearray(buf)  # the core's receive buffer is one
     limit = data.draw(st.sampled_from([1 << 30, 100, 0]))
     expect_seq = data.draw(st.sampled_from([seq, (seq + 1) & 0xFF]))
     pos = 3
