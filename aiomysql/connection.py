@@ -418,6 +418,27 @@ class Connection:
             self._abort_if_unsettled()
             raise
 
+    def send_query(self, sql: bytes) -> None:
+        """Send one COM_QUERY without waiting: ``read_query_result()`` must come next.
+
+        Lets a caller prepare its next statement while the server runs this one.
+        """
+        core = self._require_core()
+        if core.state is not State.IDLE:
+            raise InterfaceError(0, "send_query() needs an idle connection")
+        if self._echo:
+            logger.info("%s", sql.decode(self._encoding, "replace"))
+        self._write(core.send_command(commands.com_query(sql)))
+
+    async def read_query_result(self) -> Result:
+        """The (buffered) result of the statement ``send_query()`` sent."""
+        self._require_core()
+        try:
+            return await self._read_result(False)
+        except BaseException:
+            self._abort_if_unsettled()
+            raise
+
     async def next_result(self, unbuffered: bool = False) -> Result | None:
         """Read the next result of a multi-result statement, None when there is none."""
         core = self._require_core()

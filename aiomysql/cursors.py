@@ -31,6 +31,9 @@ INSERT_VALUES = re.compile(
 
 #: Bytes kept free under max_allowed_packet for the packet header and command byte.
 _PACKET_MARGIN = 64
+#: executemany's multi-row INSERT statements stop near this size: small enough that the
+#: server runs one while the next is formatted, big enough to keep round trips few.
+_INSERT_CHUNK = 1 << 20
 
 
 class Cursor:
@@ -182,28 +185,47 @@ class Cursor:
         errors = codec_errors(encoding)
         prefix = head.encode(encoding, errors)
         suffix = tail.encode(encoding, errors)
-        limit = conn.max_allowed_packet - _PACKET_MARGIN - len(suffix)
+        limit = min(conn.max_allowed_packet, _INSERT_CHUNK) - _PACKET_MARGIN - len(suffix)
+        while await self.nextset():
+            pass
         total = 0
         parts: list[bytes] = []
         size = len(prefix)
-        for item in args:
-            row = converters.format_query(values, item, encoders, no_backslash_escapes=no_bs)
-            encoded = row.encode(encoding, errors)
-            if parts and size + 1 + len(encoded) > limit:
-                total += await self._run_bytes(conn, prefix + b",".join(parts) + suffix)
-                parts = []
-                size = len(prefix)
-            parts.append(encoded)
-            size += len(encoded) + 1
-        total += await self._run_bytes(conn, prefix + b",".join(parts) + suffix)
+        in_flight = False
+        try:
+            for item in args:
+                row = converters.format_query(values, item, encoders, no_backslash_escapes=no_bs)
+                encoded = row.encode(encoding, errors)
+                if parts and size + 1 + len(encoded) > limit:
+                    # The server runs this chunk while the next one is formatted.
+                    if in_flight:
+                        in_flight = False
+                        total += await self._insert_result(conn)
+                    self._send_insert(conn, prefix + b",".join(parts) + suffix)
+                    in_flight = True
+                    parts = []
+                    size = len(prefix)
+                parts.append(encoded)
+                size += len(encoded) + 1
+        finally:
+            if in_flight:  # even when formatting a row failed: read what was sent
+                total += await self._insert_result(conn)
+        self._send_insert(conn, prefix + b",".join(parts) + suffix)
+        total += await self._insert_result(conn)
         self._rowcount = total
         return total
 
-    async def _run_bytes(self, conn: Connection, sql: bytes) -> int:
-        while await self.nextset():
-            pass
+    def _send_insert(self, conn: Connection, sql: bytes) -> None:
+        self._result = None
+        self._rows = None
         self._executed = sql.decode(conn.encoding)
-        await self._run(conn, sql)
+        conn.send_query(sql)
+
+    async def _insert_result(self, conn: Connection) -> int:
+        result = await conn.read_query_result()
+        self._load(result)
+        if result.warning_count and result.complete:
+            await self._show_warnings(conn)
         return max(self._rowcount, 0)
 
     async def callproc(self, procname: str, args: Sequence[Any] = ()) -> Sequence[Any]:
