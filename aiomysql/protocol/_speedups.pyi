@@ -4,9 +4,7 @@ from typing import Any
 
 from .rows import Plan
 
-def decode_text_row(
-    data: bytes | bytearray, pos: int, end: int, plan: Plan
-) -> tuple[Any, ...]: ...
+def decode_text_row(data: bytes | bytearray, pos: int, end: int, plan: Plan) -> tuple[Any, ...]: ...
 def decode_text_rows(
     data: bytes | bytearray,
     pos: int,
