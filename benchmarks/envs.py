@@ -155,7 +155,9 @@ def _prepare_one(driver: Driver, python: str, install: bool, done: set[str]) -> 
     py = os.path.join(path, "bin", "python")
     env = Env(driver, py, ok=False)
     try:
-        if install and driver.venv not in done:
+        # This repo's driver is reinstalled even with --no-install: the run measures the
+        # working tree it names, never an older copy left in the venv.
+        if (install or driver.always_reinstall) and driver.venv not in done:
             if not _venv_ready(path, driver.requirements):
                 _log(f"creating {path} with {' '.join(driver.requirements)}")
                 _run([python, "-m", "venv", "--clear", path])

@@ -247,7 +247,7 @@ def main() -> int:
     parser.add_argument(
         "--no-install",
         action="store_true",
-        help="use the venvs as they are (no create, no reinstall)",
+        help="use the peers' venvs as they are (this repo's driver is still reinstalled)",
     )
     parser.add_argument(
         "--profile",
