@@ -9,7 +9,7 @@ import os
 import socket
 import sys
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import converters, optionfile, tls
@@ -55,6 +55,16 @@ DEFAULT_CONNECT_TIMEOUT = 10.0
 
 #: Size of each packet when streaming a file for LOAD DATA LOCAL INFILE.
 INFILE_CHUNK = 1 << 16
+
+
+# Core states as module globals for the per-statement paths: on Python 3.11 reading
+# ``State.IDLE`` goes through EnumType.__getattr__ (no attribute cache), several times
+# the cost of a global.
+_IDLE = State.IDLE
+_RESULT = State.RESULT
+_ROWS = State.ROWS
+_CLOSED = State.CLOSED
+_BROKEN = State.BROKEN
 
 
 def _check_timeout(name: str, value: float | None) -> float | None:
@@ -139,6 +149,7 @@ class Connection:
         self._charset_name = (charset or "utf8mb4").lower()
         self._charset = charset_by_name(self._charset_name)
         self._encoding = self._charset.encoding
+        self._codec_errors = codec_errors(self._encoding)
         self._use_unicode = True if use_unicode is None else bool(use_unicode)
         self._sql_mode = sql_mode
         conv = converters.conversions if conv is None else conv
@@ -336,9 +347,12 @@ class Connection:
 
     def _require_core(self) -> ClientCore:
         core, wire = self._core, self._wire
-        if core is None or wire is None or core.state in (State.CLOSED, State.BROKEN):
+        if core is None or wire is None:
             raise _closed_error()
-        if core.state is State.IDLE and core.buffered():
+        state = core.state
+        if state is _CLOSED or state is _BROKEN:
+            raise _closed_error()
+        if state is _IDLE and core.buffered():
             # The server spoke out of turn (e.g. an ERR before it drops an idle
             # connection): raise what it said rather than read it as the next reply.
             try:
@@ -361,9 +375,9 @@ class Connection:
         a separate connection) to stop the statement, which closing the socket does not.
         """
         core = self._core
-        if core is not None and core.state is not State.IDLE:
+        if core is not None and core.state is not _IDLE:
             cancelled = isinstance(sys.exc_info()[1], asyncio.CancelledError)
-            if cancelled and self._kill_query_on_cancel and core.state is not State.BROKEN:
+            if cancelled and self._kill_query_on_cancel and core.state is not _BROKEN:
                 _spawn_kill_query(self._kill_query_kwargs(), self.thread_id())
             self._force_close()
 
@@ -397,11 +411,35 @@ class Connection:
     async def run_query(self, sql: str | bytes, unbuffered: bool = False) -> Result:
         """Send one COM_QUERY and read its first result (all rows unless ``unbuffered``)."""
         core = self._require_core()
-        if core.state is State.RESULT:
+        if core.state is _RESULT:
             await self._discard_pending_results()
+        self._send_query(core, sql)
+        return await self._read_result(unbuffered)
+
+    def _start_query(self, sql: str | bytes, unbuffered: bool) -> Coroutine[Any, Any, Result]:
+        """run_query() for cursors, one coroutine layer thinner: on an idle connection the
+        statement is sent now and the coroutine returned only reads its result.
+
+        Otherwise run_query()'s own coroutine is returned (its checks raise its errors).
+        Await the returned coroutine at once: the statement may already be on its way.
+        """
+        core, wire = self._core, self._wire
+        if (
+            core is None
+            or wire is None
+            or core.state is not _IDLE
+            or core.buffered()
+            or wire.lost is not None
+        ):
+            return self.run_query(sql, unbuffered)
+        self._send_query(core, sql)
+        return self._read_result(unbuffered)
+
+    def _send_query(self, core: ClientCore, sql: str | bytes) -> None:
+        """Encode ``sql`` and send it as COM_QUERY (the core must be idle)."""
         if isinstance(sql, str):
             try:
-                sql = sql.encode(self._encoding, codec_errors(self._encoding))
+                sql = sql.encode(self._encoding, self._codec_errors)
             except UnicodeEncodeError as exc:
                 raise ProgrammingError(
                     0, f"The statement cannot be encoded as {self._charset_name}: {exc}"
@@ -412,8 +450,10 @@ class Connection:
             logger.info("%s", sql.decode(self._encoding, "replace"))
         request = core.send_command(commands.com_query(sql))
         try:
-            self._write(request)
-            return await self._read_result(unbuffered)
+            wire = self._wire
+            if wire is None:
+                raise _closed_error()
+            wire.write(request)
         except BaseException:
             self._abort_if_unsettled()
             raise
@@ -424,7 +464,7 @@ class Connection:
         Lets a caller prepare its next statement while the server runs this one.
         """
         core = self._require_core()
-        if core.state is not State.IDLE:
+        if core.state is not _IDLE:
             raise InterfaceError(0, "send_query() needs an idle connection")
         if self._echo:
             logger.info("%s", sql.decode(self._encoding, "replace"))
@@ -433,62 +473,99 @@ class Connection:
     async def read_query_result(self) -> Result:
         """The (buffered) result of the statement ``send_query()`` sent."""
         self._require_core()
-        try:
-            return await self._read_result(False)
-        except BaseException:
-            self._abort_if_unsettled()
-            raise
+        return await self._read_result(False)  # it closes the connection if it fails
+
+    def _settled(self) -> bool:
+        """True when nothing of an earlier statement is left to read (cheap, for cursors).
+
+        Then a cursor's nextset() could only answer None: no command in flight, no
+        result pending, nothing the server sent waiting to be read.
+        """
+        core = self._core
+        return core is not None and core.state is _IDLE and not core.buffered()
+
+    def _format_query(self, query: str, args: Any) -> str:
+        """``query`` with ``args`` escaped into its placeholders, as cursors send it."""
+        core = self._core
+        return converters.format_query(
+            query,
+            args,
+            self._encoders,
+            core is not None
+            and bool(core.server_status & SERVER_STATUS.SERVER_STATUS_NO_BACKSLASH_ESCAPES),
+        )
 
     async def next_result(self, unbuffered: bool = False) -> Result | None:
         """Read the next result of a multi-result statement, None when there is none."""
         core = self._require_core()
-        if core.state is State.ROWS and self._unbuffered is not None:
+        if core.state is _ROWS and self._unbuffered is not None:
             await self.discard_unbuffered()
-        if core.state is not State.RESULT:
+        if core.state is not _RESULT:
             return None
-        try:
-            return await self._read_result(unbuffered)
-        except BaseException:
-            self._abort_if_unsettled()
-            raise
+        return await self._read_result(unbuffered)
 
     async def _discard_pending_results(self) -> None:
-        while self._core is not None and self._core.state is State.RESULT:
+        while self._core is not None and self._core.state is _RESULT:
             await self.next_result()
 
     async def _read_result(self, unbuffered: bool) -> Result:
-        event = await self._next_event()
-        if isinstance(event, ev.LocalInfileRequest):
-            event = await self._answer_local_infile(event.filename)
-        if isinstance(event, OkPacket):
-            result = Result.from_ok(event)
-            self._result = result
-            self._last_ok = event
-            return result
-        if not isinstance(event, ev.ResultSetHeader):
-            raise InterfaceError(0, f"unexpected protocol event {event!r}")
-        result = Result.with_columns(event.columns, event.description)
-        self._result = result
-        if unbuffered:
-            result.rows = []
-            self._unbuffered = result
-            return result
-        rows: list[tuple[Any, ...]] = []
-        core = self._core
-        wire = self._wire
-        assert core is not None and wire is not None
-        while True:
-            event = core.next_event()
-            if event is ev.NEED_DATA:
+        """Read the next result of the running statement; a failure closes the connection
+        unless the statement ended cleanly (an ERR from the server).
+
+        One coroutine for the whole result (no _next_event layer): every await of a
+        nested coroutine costs on each wake-up, and a point select wakes up per query.
+        """
+        try:
+            core, wire = self._core, self._wire
+            if core is None or wire is None:
+                raise _closed_error()
+            if not core.has_enough_data():  # the usual case: the server has not answered yet
                 await wire.wait_data()
-            elif isinstance(event, ev.RowBatch):
-                rows += event.rows
-            else:
-                assert isinstance(event, ev.ResultSetEnd)
-                self._end_result(result, event)
-                result.rows = rows
-                result.affected_rows = len(rows)
+            event = core.next_event()
+            while event is ev.NEED_DATA:
+                await wire.wait_data()
+                event = core.next_event()
+            if not isinstance(event, ev.ResultSetHeader):
+                if isinstance(event, ev.LocalInfileRequest):
+                    event = await self._answer_local_infile(event.filename)
+                if isinstance(event, OkPacket):
+                    result = Result.from_ok(event)
+                    self._result = result
+                    self._last_ok = event
+                    return result
+                if not isinstance(event, ev.ResultSetHeader):
+                    raise InterfaceError(0, f"unexpected protocol event {event!r}")
+                core, wire = self._core, self._wire  # _answer_local_infile awaited
+                assert core is not None and wire is not None
+            result = Result(event.columns, event.description)
+            self._result = result
+            if unbuffered:
+                result.rows = []
+                self._unbuffered = result
                 return result
+            rows: list[tuple[Any, ...]] | None = None
+            while True:
+                event = core.next_event()
+                if event is ev.NEED_DATA:
+                    await wire.wait_data()
+                elif isinstance(event, ev.RowBatch):
+                    if rows is None:
+                        rows = event.rows  # a fresh list per batch: ours to keep
+                    else:
+                        rows += event.rows
+                else:
+                    assert isinstance(event, ev.ResultSetEnd)
+                    result.warning_count = event.warnings
+                    result.server_status = event.status
+                    result.complete = True
+                    if rows is None:
+                        rows = []
+                    result.rows = rows
+                    result.affected_rows = len(rows)
+                    return result
+        except BaseException:
+            self._abort_if_unsettled()
+            raise
 
     def _end_result(self, result: Result, end: ev.ResultSetEnd) -> None:
         result.warning_count = end.warnings
@@ -556,7 +633,7 @@ class Connection:
 
     async def _command_ok(self, payload: bytes) -> OkPacket:
         core = self._require_core()
-        if core.state is State.RESULT:
+        if core.state is _RESULT:
             await self._discard_pending_results()
         request = core.send_command(payload)
         try:
@@ -578,7 +655,7 @@ class Connection:
         core, wire = self._core, self._wire
         return (
             core is None
-            or core.state in (State.CLOSED, State.BROKEN)
+            or core.state in (_CLOSED, _BROKEN)
             or (wire is not None and wire.lost is not None)
         )
 
@@ -590,7 +667,7 @@ class Connection:
         further result sets may still be pending; the next statement discards them).
         """
         core = self._core
-        return core is not None and core.state not in (State.IDLE, State.RESULT)
+        return core is not None and core.state not in (_IDLE, _RESULT)
 
     def close(self) -> None:
         """Close at once (not a coroutine); a polite COM_QUIT is sent when the line is idle."""
@@ -599,7 +676,7 @@ class Connection:
         self._unbuffered = None
         if wire is None or wire.transport is None:
             return
-        if core is not None and core.state is State.IDLE and wire.lost is None:
+        if core is not None and core.state is _IDLE and wire.lost is None:
             try:
                 wire.write(core.send_quit(commands.com_quit()))
             except Error:
@@ -613,7 +690,7 @@ class Connection:
         core, wire = self._core, self._wire
         if wire is None or core is None:
             return
-        if core.state is not State.IDLE or wire.lost is not None:
+        if core.state is not _IDLE or wire.lost is not None:
             self._force_close()
             return
         self._core = self._wire = None

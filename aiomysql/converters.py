@@ -277,7 +277,10 @@ def format_query(
     """
     if args is None:
         return query
-    enc = _effective(mapping, no_backslash_escapes)
+    if mapping is not None and not no_backslash_escapes:
+        enc = mapping  # what _effective() gives then, without the call (a hot path)
+    else:
+        enc = _effective(mapping, no_backslash_escapes)
     values: tuple[str, ...] | _EscapedMapping
     if isinstance(args, (tuple, list)):
         values = escape_args(args, enc)

@@ -145,18 +145,30 @@ class Cursor:
         conn = self._get_conn()
         if args is None:
             return query
-        return converters.format_query(
-            query, args, conn.encoders, no_backslash_escapes=conn._no_backslash_escapes()
-        )
+        return conn._format_query(query, args)
 
     async def execute(self, query: str, args: Any = None) -> int:
         """Run ``query`` with ``args`` bound to its %s / %(name)s placeholders."""
-        conn = self._get_conn()
-        while await self.nextset():
-            pass
-        query = self.mogrify(query, args)
+        # The hot path of every statement: what nextset(), mogrify() and _run() do,
+        # written out so that a statement costs as few calls and awaits as possible.
+        conn = self._connection
+        if conn is None:
+            raise ProgrammingError(0, "Cursor closed")
+        if self._result is not None and not conn._settled():
+            while await self.nextset():
+                pass
+        if args is not None:
+            query = conn._format_query(query, args)
         self._executed = query  # before running: users print it when the statement fails
-        await self._run(conn, query)
+        self._result = None
+        self._rows = None
+        self._rownumber = 0
+        self._description = None
+        self._rowcount = -1
+        result = await conn._start_query(query, self._unbuffered)
+        self._load(result)
+        if result.warning_count and result.complete:
+            await self._show_warnings(conn)
         return self._rowcount
 
     async def executemany(self, query: str, args: Iterable[Any]) -> int | None:
@@ -243,17 +255,28 @@ class Cursor:
         return args
 
     async def _run(self, conn: Connection, sql: str | bytes) -> None:
+        # execute() has its own copy of these steps (its hot path); keep the two in step.
         self._result = None
         self._rows = None
         self._rownumber = 0
         self._description = None
         self._rowcount = -1
-        result = await conn.run_query(sql, unbuffered=self._unbuffered)
+        result = await conn.run_query(sql, self._unbuffered)
         self._load(result)
         if result.warning_count and result.complete:
             await self._show_warnings(conn)
 
     _unbuffered = False
+
+    #: True for classes that keep Cursor's _buffer_rows and _convert_rows: their buffered
+    #: rows are the result's tuples, which _load then takes without the two calls.
+    _plain_rows = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._plain_rows = (
+            cls._buffer_rows is Cursor._buffer_rows and cls._convert_rows is Cursor._convert_rows
+        )
 
     def _load(self, result: Result) -> None:
         self._result = result
@@ -261,7 +284,13 @@ class Cursor:
         self._description = result.description
         self._lastrowid = result.insert_id
         self._rowcount = result.affected_rows
-        self._rows = self._buffer_rows(result) if result.rows is not None else None
+        rows = result.rows
+        if rows is None:
+            self._rows = None
+        elif self._plain_rows:
+            self._rows = tuple(rows)  # what _buffer_rows() gives for these classes
+        else:
+            self._rows = self._buffer_rows(result)
 
     def _buffer_rows(self, result: Result) -> Sequence[Any]:
         rows = self._convert_rows(result)
@@ -314,7 +343,9 @@ class Cursor:
 
     async def fetchone(self) -> Any:
         """The next row, or None when no more are available."""
-        rows = self._check_executed()
+        rows = self._rows
+        if rows is None:
+            rows = self._check_executed()
         i = self._rownumber
         if i >= len(rows):
             return None
@@ -323,7 +354,9 @@ class Cursor:
 
     async def fetchmany(self, size: int | None = None) -> Sequence[Any]:
         """Up to ``size`` rows (``arraysize`` by default)."""
-        rows = self._check_executed()
+        rows = self._rows
+        if rows is None:
+            rows = self._check_executed()
         i = self._rownumber
         end = i + (size or self.arraysize)
         self._rownumber = min(end, len(rows))
@@ -331,7 +364,9 @@ class Cursor:
 
     async def fetchall(self) -> Sequence[Any]:
         """All remaining rows (a tuple for Cursor, a list for dict cursors, as in aiomysql)."""
-        rows = self._check_executed()
+        rows = self._rows
+        if rows is None:
+            rows = self._check_executed()
         i = self._rownumber
         self._rownumber = len(rows)
         return rows[i:] if i else rows

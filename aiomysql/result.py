@@ -22,14 +22,17 @@ class Result:
         "complete",
     )
 
-    def __init__(self) -> None:
+    def __init__(
+        self, columns: list[Column] | None = None, description: Description | None = None
+    ) -> None:
         self.affected_rows = 0
         self.insert_id = 0
         self.warning_count = 0
         self.server_status = 0
         self.message = ""
-        self.columns: list[Column] | None = None
-        self._description: Description | None = None
+        self.columns = columns
+        #: Computed from ``columns`` on demand when not given.
+        self._description = description or None
         self.rows: list[tuple[Any, ...]] | None = None
         self.complete = False
 
@@ -48,10 +51,7 @@ class Result:
     @classmethod
     def with_columns(cls, columns: list[Column], description: Description) -> Result:
         """A result set's result, its rows still to be read."""
-        result = cls()
-        result.columns = columns
-        result._description = description or None  # computed on demand when not given
-        return result
+        return cls(columns, description)
 
     @property
     def description(self) -> Description | None:

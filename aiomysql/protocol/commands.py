@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from ..constants import COMMAND
 
+_COM_QUERY = bytes((COMMAND.COM_QUERY,))
+
 
 def com_query(sql: bytes) -> bytes:
     """COM_QUERY payload for ``sql`` (already encoded in the connection charset)."""
-    return bytes((COMMAND.COM_QUERY,)) + sql
+    return _COM_QUERY + sql
 
 
 def com_init_db(database: bytes) -> bytes:
