@@ -36,7 +36,14 @@ from . import events as ev
 from ._impl import decode_text_row, decode_text_rows, read_packet
 from .auth import AuthContext, AuthPlugin, plugin_for
 from .handshake import Greeting, handshake_response, parse_greeting, ssl_request
-from .packets import MAX_FRAME, MAX_PACKET_LIMIT, ProtocolError, Reader, frame
+from .packets import (
+    MAX_FRAME,
+    MAX_PACKET_LIMIT,
+    ProtocolError,
+    Reader,
+    frame,
+    read_packet_in_place,
+)
 from .results import (
     EOF_HEADER,
     ERR_HEADER,
@@ -55,11 +62,13 @@ from .rows import Plan
 _COLUMN_CACHE_SIZE = 1024
 #: A server greeting is well under this; a longer first packet means a non-MySQL peer.
 MAX_GREETING = 1 << 14
-#: Receive buffer: first read size; reads grow (doubling) to _RECV_MAX while each fills;
-#: an empty buffer grown past _RECV_KEEP (by a big packet) is replaced by a small one.
+#: Receive buffer: first read size; reads grow (doubling) to _RECV_MAX while each fills.
+#: A buffer grown past _RECV_KEEP by a big packet is kept for the next one (a table of
+#: BLOBs is fetched row after row) until _RECV_KEEP_READS reads in a row needed less.
 _RECV_MIN = 1 << 14
 _RECV_MAX = 1 << 18
 _RECV_KEEP = 1 << 20
+_RECV_KEEP_READS = 64
 
 
 class State(enum.Enum):
@@ -109,6 +118,7 @@ class ClientCore:
         self._pos = 0
         self._end = 0
         self._recv_size = _RECV_MIN
+        self._small_reads = 0
         self._need = 4
         self._seq = 0
         self._ncols = 0
@@ -128,11 +138,15 @@ class ClientCore:
         (then call ``buffer_updated``): received bytes are copied nowhere else."""
         buf = self._buf
         unread = self._end - self._pos
+        want = max(self._need - unread, self._recv_size)
+        if want > _RECV_KEEP:
+            self._small_reads = 0
+        else:
+            self._small_reads += 1
         if unread == 0:
             self._pos = self._end = 0
-            if len(buf) > _RECV_KEEP:
+            if len(buf) > _RECV_KEEP and self._small_reads > _RECV_KEEP_READS:
                 buf = self._buf = bytearray(_RECV_MIN)
-        want = max(self._need - unread, self._recv_size)
         if len(buf) - self._end < want:
             self._make_room(unread, want)
         end = self._end
@@ -471,6 +485,15 @@ class ClientCore:
         if rows:
             self._need = 4
             return ev.RowBatch(rows)
+        buf, pos = self._buf, self._pos
+        if self._end - pos >= 4 and buf[pos] == buf[pos + 1] == buf[pos + 2] == 0xFF:
+            # A row of 16 MiB or more, in several frames: decoded where it lies.
+            span, pos, seq = read_packet_in_place(buf, pos, self._seq, self.max_packet, self._end)
+            if span is None:
+                self._need = pos
+                return ev.NEED_DATA
+            self._pos, self._seq, self._need = pos, seq, 4
+            return ev.RowBatch([decode_text_row(buf, span[0], span[1], self._plan)])
         payload = self._read_packet()
         if payload is None:
             return ev.NEED_DATA

@@ -150,21 +150,15 @@ class Reader:
         return self.take(n)
 
 
-def read_packet(
-    data: bytes | bytearray, pos: int, seq: int, max_packet: int, end: int = -1
-) -> tuple[bytes | None, int, int]:
-    """The logical packet starting at ``data[pos]`` (data ending at ``end``, default its
-    length), its frames joined, always as bytes.
-
-    Returns (payload, position after it, next sequence id); while the packet has not
-    all arrived, (None, bytes needed from ``pos``, ``seq``). A wrong sequence id or a
-    packet over ``max_packet`` raises ProtocolError. Hot: compiled twin in _speedups.
-    """
-    if end < 0:
-        end = len(data)
+def _walk_frames(
+    data: bytes | bytearray, pos: int, seq: int, max_packet: int, end: int
+) -> tuple[list[tuple[int, int]] | None, int, int]:
+    """The frames of the logical packet at ``data[pos:end]`` as (payload start, length),
+    with the position after them and the next sequence id; (None, bytes needed from
+    ``pos``, ``seq``) while it has not all arrived. Checks sequence ids and the size."""
     p = pos
     total = 0
-    frames = 0
+    frames = []
     while True:
         if end - p < 4:
             return None, p - pos + 4, seq
@@ -178,18 +172,45 @@ def read_packet(
             )
         if end - p - 4 < length:
             return None, p - pos + 4 + length, seq
+        frames.append((p + 4, length))
         seq = (seq + 1) & 0xFF
         p += 4 + length
-        frames += 1
         if length < MAX_FRAME:
-            break
+            return frames, p, seq
+
+
+def read_packet(
+    data: bytes | bytearray, pos: int, seq: int, max_packet: int, end: int = -1
+) -> tuple[bytes | None, int, int]:
+    """The logical packet starting at ``data[pos]`` (data ending at ``end``, default its
+    length), its frames joined, always as bytes.
+
+    Returns (payload, position after it, next sequence id); while the packet has not
+    all arrived, (None, bytes needed from ``pos``, ``seq``). A wrong sequence id or a
+    packet over ``max_packet`` raises ProtocolError. Hot: compiled twin in _speedups.
+    """
+    frames, p, seq = _walk_frames(data, pos, seq, max_packet, len(data) if end < 0 else end)
+    if frames is None:
+        return None, p, seq
     view = memoryview(data)
-    if frames == 1:
+    if len(frames) == 1:
         return bytes(view[pos + 4 : p]), p, seq
-    parts = []
-    q = pos
-    while q < p:
-        length = data[q] | data[q + 1] << 8 | data[q + 2] << 16
-        parts.append(view[q + 4 : q + 4 + length])
-        q += 4 + length
-    return b"".join(parts), p, seq
+    return b"".join([view[start : start + length] for start, length in frames]), p, seq
+
+
+def read_packet_in_place(
+    data: bytearray, pos: int, seq: int, max_packet: int, end: int
+) -> tuple[tuple[int, int] | None, int, int]:
+    """Like read_packet, but the payload stays in ``data``: returns ((start, stop), position
+    after the packet, next sequence id). A packet of several frames is joined where it
+    lies (each frame's payload moved over the headers before it), so a big value costs
+    no extra copy; the bytes between stop and the returned position are then garbage."""
+    frames, p, seq = _walk_frames(data, pos, seq, max_packet, end)
+    if frames is None:
+        return None, p, seq
+    start, stop = frames[0][0], frames[0][0] + frames[0][1]
+    with memoryview(data) as view:
+        for frame_start, length in frames[1:]:
+            view[stop : stop + length] = view[frame_start : frame_start + length]  # memmove
+            stop += length
+    return (start, stop), p, seq

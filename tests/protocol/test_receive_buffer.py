@@ -5,10 +5,13 @@ from __future__ import annotations
 import random
 
 import mysql_packets as sp
+import pytest
 from test_core import connected_core, drain
 
 from aiomysql.protocol import events as ev
+from aiomysql.protocol._impl import read_packet
 from aiomysql.protocol.core import ClientCore, State
+from aiomysql.protocol.packets import MAX_FRAME, ProtocolError, read_packet_in_place
 
 #: The most a single read is offered while no packet needs more (the flow-control bound).
 READ_CAP = 256 * 1024
@@ -58,8 +61,53 @@ def test_a_packet_bigger_than_the_buffer_gets_room_for_all_of_it() -> None:
     assert len(view) >= len(big) - 100
     events = feed_like_a_transport(core, data[head:], random.Random(1))
     assert rows_of(events) == [(big,)]
-    # The grown buffer is not kept once it is empty: the next read is offered little.
-    assert len(core.get_buffer()) <= READ_CAP
+    assert len(core.get_buffer()) <= READ_CAP  # reads are small again
+
+
+def test_a_grown_buffer_is_kept_for_the_next_big_packet_then_given_back() -> None:
+    big = b"b" * (3 << 20)
+    core = connected_core()
+    core.send_command(b"\x03SELECT")
+    core.receive_data(sp.stream([b"\x01", sp.column("a"), sp.text_row(big)], seq=1))
+    assert rows_of(drain(core)) == [(big,)]
+    grown = core.get_buffer().obj
+    assert len(grown) >= len(big)
+    core.buffer_updated(0)
+    core.receive_data(sp.stream([sp.text_row(big), sp.ok(header=0xFE)], seq=4))
+    assert rows_of(drain(core)) == [(big,)]
+    assert core.get_buffer().obj is grown  # no new allocation for the second BLOB
+    core.buffer_updated(0)
+    for _ in range(100):  # many reads that need little: the memory is given back
+        core.get_buffer()
+        core.buffer_updated(0)
+    assert len(core.get_buffer().obj) <= READ_CAP
+
+
+@pytest.mark.parametrize("cut", [0, 3, 4, 100, -5, None])
+def test_multi_frame_packet_joined_in_place_equals_the_copy(cut: int | None) -> None:
+    payload = bytes(range(256)) * (MAX_FRAME // 256 + 300)  # two frames and a bit
+    stream = b"\0\0" + sp.stream([payload], seq=9)
+    data = stream if cut is None else stream[:cut] if cut >= 0 else stream[:cut]
+    expected = read_packet(bytes(data), 2, 9, 1 << 30, len(data))
+    buf = bytearray(data)
+    span, pos, seq = read_packet_in_place(buf, 2, 9, 1 << 30, len(buf))
+    if expected[0] is None:
+        assert (span, pos, seq) == expected  # the same bytes-needed answer
+    else:
+        assert span is not None
+        assert bytes(buf[span[0] : span[1]]) == expected[0] == payload
+        assert (pos, seq) == expected[1:] == (len(stream), 11)
+
+
+def test_in_place_join_checks_sequence_ids_and_size() -> None:
+    stream = bytearray(sp.stream([b"x" * (MAX_FRAME + 10)], seq=0))
+    with pytest.raises(ProtocolError, match="expected 1"):
+        read_packet_in_place(bytearray(stream), 0, 1, 1 << 30, len(stream))
+    stream[MAX_FRAME + 4 + 3] = 7  # second frame's sequence id
+    with pytest.raises(ProtocolError, match="sequence id 7, expected 1"):
+        read_packet_in_place(stream, 0, 0, 1 << 30, len(stream))
+    with pytest.raises(ProtocolError, match="exceeds the limit"):
+        read_packet_in_place(stream, 0, 0, 1000, len(stream))
 
 
 def test_reads_grow_while_they_fill_up_and_stay_bounded() -> None:
