@@ -19,8 +19,8 @@ _NULL = 0xFB
 
 def decode_text_row(data: bytes | bytearray, pos: int, end: int, plan: Plan) -> tuple[Any, ...]:
     """Decode one text-protocol row whose payload is ``data[pos:end]``."""
-    if type(data) is not bytes:
-        data, pos, end = bytes(memoryview(data)[pos:end]), 0, end - pos
+    # In a receive buffer (a row of 16 MiB or more) each value is copied out once.
+    view = None if type(data) is bytes else memoryview(data)
     row: list[Any] = []
     append = row.append
     for conv in plan:
@@ -48,8 +48,8 @@ def decode_text_row(data: bytes | bytearray, pos: int, end: int, plan: Plan) -> 
         stop = pos + n
         if stop > end:
             raise ProtocolError("row value runs past the end of its packet")
-        value = data[pos:stop]
-        append(value if conv is None else conv(value))
+        value = data[pos:stop] if view is None else bytes(view[pos:stop])
+        append(value if conv is None else conv(value))  # type: ignore[arg-type]
         pos = stop
     if pos != end:
         raise ProtocolError("row has more values than columns")
@@ -71,7 +71,13 @@ def decode_text_rows(
     Returns the new (pos, seq).
     """
     if type(data) is not bytes:
-        # A receive buffer: decoders take bytes values, so work on one bytes copy of it.
+        # A receive buffer: decoders take bytes values, so work on one bytes copy of it,
+        # but not while it holds (part of) one big packet that nothing here would decode.
+        if end - pos < 4:
+            return pos, seq
+        first = data[pos] | data[pos + 1] << 8 | data[pos + 2] << 16
+        if first == MAX_FRAME or pos + 4 + first > end:
+            return pos, seq
         base = pos
         chunk = bytes(memoryview(data)[pos:end])
         pos, seq = decode_text_rows(chunk, 0, end - pos, seq, plan, rows)
