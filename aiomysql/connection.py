@@ -466,9 +466,7 @@ class Connection:
         core = self._require_core()
         if core.state is not _IDLE:
             raise InterfaceError(0, "send_query() needs an idle connection")
-        if self._echo:
-            logger.info("%s", sql.decode(self._encoding, "replace"))
-        self._write(core.send_command(commands.com_query(sql)))
+        self._send_query(core, sql)
 
     async def read_query_result(self) -> Result:
         """The (buffered) result of the statement ``send_query()`` sent."""

@@ -149,8 +149,8 @@ class Cursor:
 
     async def execute(self, query: str, args: Any = None) -> int:
         """Run ``query`` with ``args`` bound to its %s / %(name)s placeholders."""
-        # The hot path of every statement: what nextset(), mogrify() and _run() do,
-        # written out so that a statement costs as few calls and awaits as possible.
+        # The hot path of every statement: what nextset() and mogrify() do, written out
+        # so that a statement costs as few calls and awaits as possible.
         conn = self._connection
         if conn is None:
             raise ProgrammingError(0, "Cursor closed")
@@ -253,18 +253,6 @@ class Cursor:
         placeholders = ",".join(f"@_{procname}_{i}" for i in range(len(args)))
         await self.execute(f"CALL {procname}({placeholders})")
         return args
-
-    async def _run(self, conn: Connection, sql: str | bytes) -> None:
-        # execute() has its own copy of these steps (its hot path); keep the two in step.
-        self._result = None
-        self._rows = None
-        self._rownumber = 0
-        self._description = None
-        self._rowcount = -1
-        result = await conn.run_query(sql, self._unbuffered)
-        self._load(result)
-        if result.warning_count and result.complete:
-            await self._show_warnings(conn)
 
     _unbuffered = False
 
