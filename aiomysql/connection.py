@@ -397,6 +397,12 @@ class Connection:
             "autocommit": None,
         }
 
+    def _shrink_buffers(self) -> None:
+        """Give back receive-buffer memory a big result left (the pool calls this when
+        the connection goes idle)."""
+        if self._core is not None:
+            self._core.shrink()
+
     def _force_close(self) -> None:
         core, wire = self._core, self._wire
         self._core = self._wire = None

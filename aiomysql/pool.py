@@ -396,6 +396,7 @@ class Pool:
                 self._used.add(conn)
                 fut.set_result(conn)
                 return
+        conn._shrink_buffers()
         self._free.append(conn)
 
     def _slot_freed(self) -> None:

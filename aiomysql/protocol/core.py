@@ -160,6 +160,13 @@ class ClientCore:
         end = self._end
         return memoryview(self._buf)[end : end + want]
 
+    def shrink(self) -> None:
+        """Give back a receive buffer a big packet grew, when nothing in it is unread
+        (a connection going idle in a pool should not hold a BLOB's worth of memory)."""
+        if self._end == self._pos and len(self._buf) > _RECV_KEEP:
+            self._buf = bytearray(_RECV_MIN)
+            self._pos = self._end = 0
+
     def _make_room(self, unread: int, want: int) -> None:
         """Move the unread bytes to the front, into a bigger buffer if need be."""
         buf, pos = self._buf, self._pos

@@ -411,3 +411,27 @@ async def test_repr_and_stats_snapshot(make_pool: MakePool) -> None:
     async with pool.acquire():
         pass
     assert snapshot.acquired == 0 and pool.stats().acquired == 1
+
+
+async def test_an_idle_connection_gives_back_the_memory_of_a_big_result(
+    make_pool: MakePool,
+) -> None:
+    """The receive buffer a 20 MiB value grew is kept while the connection works (the
+    next BLOB reuses it), and given back when the connection goes idle in the pool."""
+    pool = await make_pool(minsize=1, maxsize=1)
+    async with pool.acquire() as conn:
+        async with conn.cursor() as cur:
+            await cur.execute("SELECT REPEAT('z', 20 * 1024 * 1024)")
+            (value,) = await cur.fetchone()
+            assert len(value) == 20 * 1024 * 1024
+        core = conn._core
+        assert core is not None
+        assert len(core.get_buffer().obj) >= 20 * 1024 * 1024
+        core.buffer_updated(0)
+    async with pool.acquire() as again:
+        assert again is conn
+        assert len(core.get_buffer().obj) <= 1024 * 1024
+        core.buffer_updated(0)
+        async with again.cursor() as cur:
+            await cur.execute("SELECT 1")
+            assert await cur.fetchone() == (1,)
