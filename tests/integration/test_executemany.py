@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -230,3 +231,30 @@ async def test_unbuffered_cursor_executemany(conn: aiomysql.Connection, table: s
         assert n == 1000
         await cur.execute(f"SELECT COUNT(*) FROM {table}")
         assert list(await cur.fetchall()) == [(1000,)]
+
+
+@pytest.mark.parametrize("timeout", [0.002, 0.02, 0.08, 0.2])
+async def test_cancelled_while_statements_are_in_flight(
+    connect_kwargs: dict[str, Any], timeout: float
+) -> None:
+    """Cancelled at any point of a multi-statement executemany (a statement may be on
+    the server while the next is formatted): no hang, and the connection is either closed
+    or settled and usable; never left mid-result for the next statement to trip over."""
+    rows = _many_rows(0, 60_000)
+    conn = await aiomysql.connect(autocommit=True, **connect_kwargs)
+    try:
+        async with conn.cursor() as cur:
+            await cur.execute(
+                "CREATE TEMPORARY TABLE cancelled (id INT PRIMARY KEY, name VARCHAR(64))"
+            )
+            sql = "INSERT INTO cancelled (id, name) VALUES (%s, %s)"
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(cur.executemany(sql, rows), timeout)
+            print(f"cancelled after {timeout} s: connection closed={conn.closed}")
+            if not conn.closed:
+                assert not conn.busy
+                await cur.execute("SELECT COUNT(*) FROM cancelled")
+                (count,) = await cur.fetchone()
+                assert 0 <= count < 60_000  # whole statements only: each is atomic
+    finally:
+        await conn.ensure_closed()
