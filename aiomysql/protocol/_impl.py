@@ -19,7 +19,7 @@ from . import rows as _rows
 #: Functions with a compiled twin, by pure-Python home module (see the parity test).
 TWINS: dict[str, tuple[str, ...]] = {
     "aiomysql.protocol.rows": ("decode_text_row", "decode_text_rows"),
-    "aiomysql.protocol.packets": ("read_packet",),
+    "aiomysql.protocol.packets": ("read_packet", "packets_end"),
     "aiomysql.converters": ("escape_string", "escape_args"),
 }
 
@@ -56,7 +56,9 @@ USING_EXTENSIONS: bool = speedups is not None
 decode_text_row = _rows.decode_text_row
 decode_text_rows = _rows.decode_text_rows
 read_packet = _packets.read_packet
+packets_end = _packets.packets_end
 if speedups is not None:
     decode_text_row = speedups.decode_text_row
     decode_text_rows = speedups.decode_text_rows
     read_packet = speedups.read_packet
+    packets_end = speedups.packets_end

@@ -383,6 +383,22 @@ def decode_text_rows(data, Py_ssize_t pos, Py_ssize_t end, int seq, tuple plan, 
     return pos, seq
 
 
+def packets_end(data, Py_ssize_t pos, Py_ssize_t end, Py_ssize_t count):
+    """Where ``count`` frames from ``data[pos]`` end, or -1; same contract as
+    packets.packets_end."""
+    cdef Py_ssize_t size, p = pos, i
+    cdef const unsigned char *buf = _contents(data, &size)
+    if pos < 0 or end > size:
+        raise ProtocolError(f"packet span {pos}:{end} outside a buffer of {size} bytes")
+    for i in range(count):
+        if end - p < 4:
+            return -1
+        p += 4 + (buf[p] | buf[p + 1] << 8 | buf[p + 2] << 16)
+        if p > end:
+            return -1
+    return p
+
+
 def read_packet(data, Py_ssize_t pos, int seq, Py_ssize_t max_packet, Py_ssize_t end=-1):
     """The logical packet at ``data[pos:end]``; same contract as packets.read_packet."""
     cdef Py_ssize_t size

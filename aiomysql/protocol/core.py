@@ -33,7 +33,7 @@ from collections.abc import Callable
 from ..constants import CLIENT, CR, SERVER_STATUS
 from ..errors import Error, InterfaceError, ProgrammingError
 from . import events as ev
-from ._impl import decode_text_row, decode_text_rows, read_packet
+from ._impl import decode_text_row, decode_text_rows, packets_end, read_packet
 from .auth import AuthContext, AuthPlugin, plugin_for
 from .handshake import Greeting, handshake_response, parse_greeting, ssl_request
 from .packets import (
@@ -407,7 +407,7 @@ class ClientCore:
         if head == LOCAL_INFILE_HEADER:
             self.state = State.INFILE
             return ev.LocalInfileRequest(payload[1:])
-        count = Reader(payload).lenenc_int()
+        count = head if head < 0xFB else Reader(payload).lenenc_int()  # length-encoded
         if not count or count > 4096:
             raise ProtocolError(f"invalid column count {count}")
         self._ncols = count
@@ -457,15 +457,9 @@ class ClientCore:
     def _column_span(self) -> tuple[int, bytes] | None:
         """(first sequence id, raw bytes) of all the column definitions, when every one of
         them is buffered already; None otherwise."""
-        data, start, end = self._buf, self._pos, self._end
-        p = start
-        for _ in range(self._ncols):
-            if end - p < 4:
-                return None
-            p += 4 + (data[p] | data[p + 1] << 8 | data[p + 2] << 16)
-            if p > end:
-                return None
-        return self._seq, self._take(start, p)
+        start = self._pos
+        stop = packets_end(self._buf, start, self._end, self._ncols)
+        return None if stop < 0 else (self._seq, self._take(start, stop))
 
     def _after_columns(self) -> ev.Event | None:
         if self.capabilities & CLIENT.DEPRECATE_EOF:

@@ -150,6 +150,19 @@ class Reader:
         return self.take(n)
 
 
+def packets_end(data: bytes | bytearray, pos: int, end: int, count: int) -> int:
+    """Where the ``count`` frames starting at ``data[pos]`` end, or -1 unless all of them
+    lie within ``data[:end]`` (headers are not checked: the caller reads them after)."""
+    p = pos
+    for _ in range(count):
+        if end - p < 4:
+            return -1
+        p += 4 + (data[p] | data[p + 1] << 8 | data[p + 2] << 16)
+        if p > end:
+            return -1
+    return p
+
+
 def _walk_frames(
     data: bytes | bytearray, pos: int, seq: int, max_packet: int, end: int
 ) -> tuple[list[tuple[int, int]] | None, int, int]:
