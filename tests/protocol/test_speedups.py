@@ -401,6 +401,25 @@ def test_read_packet_matches_the_reference(
         _, pos, expect_seq = r1[1]
 
 
+@SETTINGS
+@given(
+    st.lists(st.binary(max_size=300), max_size=6),
+    st.integers(0, 8),
+    st.data(),
+)
+def test_packets_end_matches_the_reference(
+    payloads: list[bytes], count: int, data: st.DataObject
+) -> None:
+    mod = compiled()
+    stream = b"\x07" * 3 + sp.stream(payloads, seq=0)
+    cut = data.draw(st.integers(3, len(stream)))
+    for buf in (stream, bytearray(stream)):
+        same(
+            outcome(packets.packets_end, buf, 3, cut, count),
+            outcome(mod.packets_end, buf, 3, cut, count),
+        )
+
+
 def test_multi_frame_packet_is_joined_the_same_way() -> None:
     """A 16 MiB + 10 byte packet (two frames), whole and arriving in parts."""
     mod = compiled()
