@@ -147,3 +147,25 @@ async def test_tls_required_but_not_offered_sends_nothing() -> None:
         with pytest.raises(OperationalError, match="does not offer it"):
             await aiomysql.connect(**srv.kwargs(password="secret", ssl=True))
     assert srv.results == [True]
+
+
+async def test_big_values_and_many_rows_over_tls(
+    tls_server: TemporaryServer, certs: CertFiles
+) -> None:
+    """The TLS layer writes decrypted bytes into the same receive buffer the plain socket
+    does: a value over 16 MiB (several frames, joined in place) twice, then many rows."""
+    conn = await aiomysql.connect(
+        **kwargs_for(tls_server, host="localhost", ssl={"ca": certs.ca}),
+        max_allowed_packet=64 * 1024 * 1024,
+    )
+    try:
+        async with conn.cursor() as cur:
+            for char in "ab":
+                await cur.execute(f"SELECT REPEAT('{char}', 20 * 1024 * 1024), 7")
+                big, seven = await cur.fetchone()
+                assert big == char * (20 * 1024 * 1024) and seven == 7
+            await cur.execute("SELECT seq, REPEAT('r', 90) FROM mysql.seq_1_to_50000")
+            rows = await cur.fetchall()
+            assert len(rows) == 50000 and rows[-1] == (50000, "r" * 90)
+    finally:
+        await conn.ensure_closed()
