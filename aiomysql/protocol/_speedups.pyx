@@ -201,40 +201,69 @@ cdef object _decode_float(const unsigned char *p, Py_ssize_t n, object conv):
     return conv(PyBytes_FromStringAndSize(<const char *>p, n))
 
 
+cdef inline int _d2(const unsigned char *p) noexcept:
+    """Two ASCII digits as a number, or -1."""
+    cdef unsigned int a = p[0] - 48, b = p[1] - 48
+    if a > 9 or b > 9:
+        return -1
+    return a * 10 + b
+
+
+cdef inline int _d4(const unsigned char *p) noexcept:
+    """Four ASCII digits as a number, or -1."""
+    cdef int hi = _d2(p), lo = _d2(p + 2)
+    if hi < 0 or lo < 0:
+        return -1
+    return hi * 100 + lo
+
+
+cdef int *_MONTH_DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+
+cdef inline bint _valid_date(int y, int m, int d) noexcept:
+    """What datetime.date accepts (so no exception to catch on the hot path)."""
+    if y < 1 or m < 1 or m > 12 or d < 1:
+        return False
+    if d <= _MONTH_DAYS[m]:
+        return True
+    return m == 2 and d == 29 and y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
+
+
 cdef object _decode_date_c(const unsigned char *p, Py_ssize_t n, object conv):
-    cdef long long y, m, d
-    if (
-        n == 10 and p[4] == 45 and p[7] == 45
-        and _digits(p, 4, &y) == 0 and _digits(p + 5, 2, &m) == 0
-        and _digits(p + 8, 2, &d) == 0
-    ):
-        try:
-            return date_new(<int>y, <int>m, <int>d)
-        except ValueError:
-            pass  # zero or invalid date: decoders.decode_date returns the text
+    cdef int y, m, d
+    if n == 10 and p[4] == 45 and p[7] == 45:
+        y = _d4(p)
+        m = _d2(p + 5)
+        d = _d2(p + 8)
+        if _valid_date(y, m, d):  # -1 (not a digit) fails too
+            return date_new(y, m, d)
+    # zero or invalid date: decoders.decode_date returns the text
     return conv(PyBytes_FromStringAndSize(<const char *>p, n))
 
 
 cdef object _decode_datetime_c(const unsigned char *p, Py_ssize_t n, object conv):
-    cdef long long y, mo, d, h, mi, s, us = 0, scale = 1
+    cdef int y, mo, d, h, mi, sec
+    cdef long long us = 0, scale = 1
     cdef Py_ssize_t nf, k
     if (
         (n == 19 or (21 <= n <= 26 and p[19] == 46))
         and p[4] == 45 and p[7] == 45 and p[10] == 32 and p[13] == 58 and p[16] == 58
-        and _digits(p, 4, &y) == 0 and _digits(p + 5, 2, &mo) == 0
-        and _digits(p + 8, 2, &d) == 0 and _digits(p + 11, 2, &h) == 0
-        and _digits(p + 14, 2, &mi) == 0 and _digits(p + 17, 2, &s) == 0
     ):
+        y = _d4(p)
+        mo = _d2(p + 5)
+        d = _d2(p + 8)
+        h = _d2(p + 11)
+        mi = _d2(p + 14)
+        sec = _d2(p + 17)
         nf = n - 20 if n > 19 else 0
-        if nf == 0 or _digits(p + 20, nf, &us) == 0:
+        if (
+            _valid_date(y, mo, d) and 0 <= h < 24 and 0 <= mi < 60 and 0 <= sec < 60
+            and (nf == 0 or _digits(p + 20, nf, &us) == 0)
+        ):
             for k in range(6 - nf):
                 scale *= 10
-            try:
-                return datetime_new(
-                    <int>y, <int>mo, <int>d, <int>h, <int>mi, <int>s, <int>(us * scale), None
-                )
-            except ValueError:
-                pass  # zero or invalid: decoders.decode_datetime returns the text
+            return datetime_new(y, mo, d, h, mi, sec, <int>(us * scale), None)
+    # zero or invalid: decoders.decode_datetime returns the text
     return conv(PyBytes_FromStringAndSize(<const char *>p, n))
 
 

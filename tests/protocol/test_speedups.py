@@ -145,7 +145,22 @@ _decimals = st.decimals(allow_nan=False, allow_infinity=False, places=2).map(
     lambda d: format(d, "f").encode()
 )
 _dates = st.dates().map(lambda d: d.isoformat().encode()) | st.sampled_from(
-    [b"0000-00-00", b"2020-02-30", b"2021-13-01", b"2020-00-10", b"9999-12-31"]
+    [
+        b"0000-00-00",
+        b"2020-02-30",
+        b"2021-13-01",
+        b"2020-00-10",
+        b"9999-12-31",
+        b"2000-02-29",
+        b"1900-02-29",
+        b"2024-02-29",
+        b"2023-02-29",
+        b"0001-01-01",
+        b"2020-04-31",
+        b"2020-12-32",
+        b"20a0-01-01",
+        b"2020-1-01",
+    ]
 )
 
 
@@ -157,7 +172,18 @@ def _datetime_text(dt: datetime.datetime, digits: int) -> bytes:
 
 
 _datetimes = st.builds(_datetime_text, st.datetimes(), st.integers(0, 6)) | st.sampled_from(
-    [b"0000-00-00 00:00:00", b"2020-02-30 10:00:00", b"2020-01-01 24:00:00", b"2020-01-01T10:00:00"]
+    [
+        b"0000-00-00 00:00:00",
+        b"2020-02-30 10:00:00",
+        b"2020-01-01 24:00:00",
+        b"2020-01-01T10:00:00",
+        b"2000-02-29 23:59:59.999999",
+        b"1900-02-29 00:00:00",
+        b"2020-01-01 10:60:00",
+        b"2020-01-01 10:00:60",
+        b"2020-01-01 10:00:00.5",
+        b"2020-01-01 1a:00:00",
+    ]
 )
 _text = st.text(max_size=300).map(lambda s: s.encode("utf-8"))
 _junk = st.binary(max_size=40) | st.sampled_from(
