@@ -490,14 +490,7 @@ class Connection:
 
     def _format_query(self, query: str, args: Any) -> str:
         """``query`` with ``args`` escaped into its placeholders, as cursors send it."""
-        core = self._core
-        return converters.format_query(
-            query,
-            args,
-            self._encoders,
-            core is not None
-            and bool(core.server_status & SERVER_STATUS.SERVER_STATUS_NO_BACKSLASH_ESCAPES),
-        )
+        return converters.format_query(query, args, self._encoders, self._no_backslash_escapes())
 
     async def next_result(self, unbuffered: bool = False) -> Result | None:
         """Read the next result of a multi-result statement, None when there is none."""
@@ -559,9 +552,7 @@ class Connection:
                         rows += event.rows
                 else:
                     assert isinstance(event, ev.ResultSetEnd)
-                    result.warning_count = event.warnings
-                    result.server_status = event.status
-                    result.complete = True
+                    self._end_result(result, event)
                     if rows is None:
                         rows = []
                     result.rows = rows

@@ -154,7 +154,8 @@ class ClientCore:
         if unread == 0:
             self._pos = self._end = 0
             if len(buf) > _RECV_KEEP and self._small_reads > _RECV_KEEP_READS:
-                buf = self._buf = bytearray(_RECV_MIN)
+                self.shrink()
+                buf = self._buf
         if len(buf) - self._end < want:
             self._make_room(unread, want)
         end = self._end
