@@ -5,9 +5,28 @@ from __future__ import annotations
 import asyncio
 from typing import cast
 
-from .constants import CR
-from .errors import OperationalError
 from .protocol.core import ClientCore
+
+
+class WireLost(ConnectionError):
+    """The connection is gone (closed by the server, reset, timed out): ``cause`` says why.
+
+    Raised by every wait on a lost wire; the channel turns it into a DB-API error.
+    """
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+class WireTimeout(TimeoutError):
+    """A read or a drain waited longer than its timeout; the connection was aborted."""
+
+    def __init__(self, what: str, seconds: float | None) -> None:
+        super().__init__(f"{what} timed out after {seconds} s")
+        self.what = what
+        self.seconds = seconds
+
 
 #: Stop reading from the socket while this many bytes wait unconsumed and nobody asks.
 HIGH_WATER = 1 << 20
@@ -75,14 +94,10 @@ class Wire(asyncio.BufferedProtocol):
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
-    # used by Connection
+    # used by the channel and the login
 
-    def _lost_error(self) -> OperationalError:
-        error = OperationalError(
-            CR.CR_SERVER_LOST, f"Lost connection to MySQL server during query ({self.lost})"
-        )
-        error.__cause__ = self.lost
-        return error
+    def _lost_error(self) -> WireLost:
+        return WireLost(self.lost or ConnectionResetError("not connected"))
 
     async def wait_data(self) -> None:
         """Wait until the core has enough bytes to make progress."""
@@ -108,16 +123,11 @@ class Wire(asyncio.BufferedProtocol):
         """A read or write took too long: the protocol state is unknown, so close."""
         if waiter.done():
             return
-        timeout = self.read_timeout if what == "read" else self.write_timeout
-        self.lost = TimeoutError(f"{what} timed out after {timeout} s")
+        error = WireTimeout(what, self.read_timeout if what == "read" else self.write_timeout)
+        self.lost = error
         self.core.abort()
         if self.transport is not None:
             self.transport.abort()
-        error = OperationalError(
-            CR.CR_SERVER_LOST,
-            f"Lost connection to MySQL server: {what} timed out after {timeout} s "
-            f"({what}_timeout); the connection was closed",
-        )
         waiter.set_exception(error)
 
     def write(self, data: bytes) -> None:

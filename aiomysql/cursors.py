@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import functools
-import json
 import re
 import warnings
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from . import converters
+from ._channel import StatementChannel
 from ._context import ReadyContext
+from ._row_shapes import DeserializationCursorMixin, DictCursorMixin
 from .charset import codec_errors
-from .constants import FIELD_TYPE, SERVER_STATUS
+from .constants import SERVER_STATUS
 from .errors import InterfaceError, NotSupportedError, ProgrammingError
 from .errors import Warning as DatabaseWarning
-from .protocol.results import Column
 from .result import Result
 
-if TYPE_CHECKING:
-    from .connection import Connection
+#: A cursor's ``connection``: the Connection, or anything with a statement channel.
+CursorOwner = Any
 
 #: INSERT/REPLACE ... VALUES (<one row of placeholders>) [ON DUPLICATE KEY UPDATE ...]
 INSERT_VALUES = re.compile(
@@ -42,8 +42,10 @@ class Cursor:
     #: Rows fetchmany() returns by default.
     arraysize = 1
 
-    def __init__(self, connection: Connection, echo: bool = False) -> None:
-        self._connection: Connection | None = connection
+    def __init__(self, connection: CursorOwner, echo: bool = False) -> None:
+        self._connection: CursorOwner | None = connection
+        #: What the cursor runs statements on (``connection.channel``).
+        self._channel: StatementChannel = connection.channel
         self._echo = echo
         self._result: Result | None = None
         self._rows: Sequence[Any] | None = None
@@ -56,7 +58,7 @@ class Cursor:
     # -- properties ----------------------------------------------------------
 
     @property
-    def connection(self) -> Connection | None:
+    def connection(self) -> CursorOwner | None:
         """The connection this cursor runs on (None once closed)."""
         return self._connection
 
@@ -106,11 +108,10 @@ class Cursor:
 
     # -- lifecycle -----------------------------------------------------------
 
-    def _get_conn(self) -> Connection:
-        conn = self._connection
-        if conn is None:
+    def _get_channel(self) -> StatementChannel:
+        if self._connection is None:
             raise ProgrammingError(0, "Cursor closed")
-        return conn
+        return self._channel
 
     async def close(self) -> None:
         """Close the cursor; rows already read stay fetchable."""
@@ -142,45 +143,45 @@ class Cursor:
 
     def mogrify(self, query: str, args: Any = None) -> str:
         """The exact statement text execute() would send for ``query`` and ``args``."""
-        conn = self._get_conn()
+        channel = self._get_channel()
         if args is None:
             return query
-        return conn._format_query(query, args)
+        return channel.format_query(query, args)
 
     async def execute(self, query: str, args: Any = None) -> int:
         """Run ``query`` with ``args`` bound to its %s / %(name)s placeholders."""
         # The hot path of every statement: what nextset() and mogrify() do, written out
         # so that a statement costs as few calls and awaits as possible.
-        conn = self._connection
-        if conn is None:
+        if self._connection is None:
             raise ProgrammingError(0, "Cursor closed")
-        if self._result is not None and not conn._settled():
+        channel = self._channel
+        if self._result is not None and not channel.settled():
             while await self.nextset():
                 pass
         if args is not None:
-            query = conn._format_query(query, args)
+            query = channel.format_query(query, args)
         self._executed = query  # before running: users print it when the statement fails
         self._result = None
         self._rows = None
         self._rownumber = 0
         self._description = None
         self._rowcount = -1
-        result = await conn._start_query(query, self._unbuffered)
+        result = await channel.start_query(query, self._unbuffered)
         self._load(result)
         if result.warning_count and result.complete:
-            await self._show_warnings(conn)
+            await self._show_warnings(channel)
         return self._rowcount
 
     async def executemany(self, query: str, args: Iterable[Any]) -> int | None:
         """Run ``query`` once per item of ``args``; INSERT ... VALUES becomes multi-row."""
-        conn = self._get_conn()
+        channel = self._get_channel()
         args = list(args)
         if not args:
             return None
         match = INSERT_VALUES.match(query)
         if match:
             head, values, tail = match.group(1), match.group(2).rstrip(), match.group(3)
-            return await self._insert_many(conn, head, values, tail, args)
+            return await self._insert_many(channel, head, values, tail, args)
         total = 0
         for item in args:
             await self.execute(query, item)
@@ -189,15 +190,15 @@ class Cursor:
         return total
 
     async def _insert_many(
-        self, conn: Connection, head: str, values: str, tail: str, args: list[Any]
+        self, channel: StatementChannel, head: str, values: str, tail: str, args: list[Any]
     ) -> int:
-        no_bs = conn._no_backslash_escapes()
-        encoding = conn.encoding
-        encoders = conn.encoders
+        no_bs = channel.no_backslash_escapes()
+        encoding = channel.encoding
+        encoders = channel.encoders
         errors = codec_errors(encoding)
         prefix = head.encode(encoding, errors)
         suffix = tail.encode(encoding, errors)
-        limit = min(conn.max_allowed_packet, _INSERT_CHUNK) - _PACKET_MARGIN - len(suffix)
+        limit = min(channel.max_allowed_packet, _INSERT_CHUNK) - _PACKET_MARGIN - len(suffix)
         while await self.nextset():
             pass
         total = 0
@@ -212,8 +213,8 @@ class Cursor:
                     # The server runs this chunk while the next one is formatted.
                     if in_flight:
                         in_flight = False
-                        total += await self._insert_result(conn)
-                    self._send_insert(conn, prefix + b",".join(parts) + suffix)
+                        total += await self._insert_result(channel)
+                    self._send_insert(channel, prefix + b",".join(parts) + suffix)
                     in_flight = True
                     parts = []
                     size = len(prefix)
@@ -221,31 +222,31 @@ class Cursor:
                 size += len(encoded) + 1
         finally:
             if in_flight:  # even when formatting a row failed: read what was sent
-                total += await self._insert_result(conn)
-        self._send_insert(conn, prefix + b",".join(parts) + suffix)
-        total += await self._insert_result(conn)
+                total += await self._insert_result(channel)
+        self._send_insert(channel, prefix + b",".join(parts) + suffix)
+        total += await self._insert_result(channel)
         self._rowcount = total
         return total
 
-    def _send_insert(self, conn: Connection, sql: bytes) -> None:
+    def _send_insert(self, channel: StatementChannel, sql: bytes) -> None:
         self._result = None
         self._rows = None
-        self._executed = sql.decode(conn.encoding)
-        conn.send_query(sql)
+        self._executed = sql.decode(channel.encoding)
+        channel.send_query(sql)
 
-    async def _insert_result(self, conn: Connection) -> int:
-        result = await conn.read_query_result()
+    async def _insert_result(self, channel: StatementChannel) -> int:
+        result = await channel.read_query_result()
         self._load(result)
         if result.warning_count and result.complete:
-            await self._show_warnings(conn)
+            await self._show_warnings(channel)
         return max(self._rowcount, 0)
 
     async def callproc(self, procname: str, args: Sequence[Any] = ()) -> Sequence[Any]:
         """Call a stored procedure; OUT/INOUT values are readable as ``@_procname_n``."""
-        conn = self._get_conn()
+        channel = self._get_channel()
         if args:
             assignments = ",".join(
-                f"@_{procname}_{i}={conn.escape(arg)}" for i, arg in enumerate(args)
+                f"@_{procname}_{i}={channel.escape(arg)}" for i, arg in enumerate(args)
             )
             await self.execute(f"SET {assignments}")
             while await self.nextset():
@@ -291,24 +292,24 @@ class Cursor:
         assert result.rows is not None
         return result.rows
 
-    async def _show_warnings(self, conn: Connection) -> None:
+    async def _show_warnings(self, channel: StatementChannel) -> None:
         """Surface the server's warnings through the ``warnings`` module (a hook to override)."""
         if (
             self._result is not None
             and self._result.server_status & SERVER_STATUS.SERVER_MORE_RESULTS_EXISTS
         ):
             return
-        for _level, code, message in await conn.show_warnings():
+        for _level, code, message in await channel.show_warnings():
             warnings.warn(DatabaseWarning(int(code), str(message)), stacklevel=4)
 
     async def nextset(self) -> bool | None:
         """Move to the next result set; None when there is none."""
-        conn = self._connection
-        if conn is None or self._result is None or conn.closed:
+        channel = self._channel
+        if self._connection is None or self._result is None or channel.closed:
             return None
-        if self._result is not conn.last_result:
+        if self._result is not channel.last_result:
             return None
-        result = await conn.next_result(self._unbuffered)
+        result = await channel.next_result(self._unbuffered)
         if result is None:
             return None
         self._load(result)
@@ -373,69 +374,6 @@ class Cursor:
         self._rownumber = target
 
 
-class DictCursorMixin:
-    """Rows as dicts keyed by column name (``table.column`` where names repeat).
-
-    Set ``dict_type`` in a subclass to get rows of another mapping type (it is called
-    with an iterable of (key, value) pairs, like ``dict``).
-    """
-
-    dict_type: Any = dict
-
-    def _convert_rows(self, result: Result) -> Sequence[Any]:
-        # Other mixins (DeserializationCursorMixin) work on tuples: let them run first,
-        # whatever order the classes were mixed in.
-        rows = super()._convert_rows(result)  # type: ignore[misc]
-        keys = self._keys(result)
-        make = self.dict_type
-        return [make(zip(keys, row, strict=False)) for row in rows]
-
-    def _keys(self, result: Result) -> list[str]:
-        assert result.columns is not None
-        keys: list[str] = []
-        seen: set[str] = set()
-        for column in result.columns:
-            name = column.name
-            if name in seen:
-                name = f"{column.table_name}.{name}"
-            seen.add(name)
-            keys.append(name)
-        return keys
-
-
-class DeserializationCursorMixin:
-    """Values of JSON columns decoded to Python objects with ``json.loads``.
-
-    A column counts as JSON when the server reports the JSON type (MySQL 5.7+). MariaDB
-    reports its JSON columns as LONGTEXT, so there they stay ``str``. A value that is
-    not valid JSON is left as the server sent it, as aiomysql does.
-    """
-
-    def _convert_rows(self, result: Result) -> Sequence[Any]:
-        assert result.columns is not None and result.rows is not None
-        indexes = [i for i, c in enumerate(result.columns) if _is_json(c)]
-        if indexes:
-            result.rows = [_loads_columns(row, indexes) for row in result.rows]
-        return super()._convert_rows(result)  # type: ignore[misc, no-any-return]
-
-
-def _is_json(column: Column) -> bool:
-    """MySQL's JSON type, or MariaDB's JSON alias as its extended metadata reports it."""
-    return column.type_code == FIELD_TYPE.JSON or column.type_format == "json"
-
-
-def _loads_columns(row: tuple[Any, ...], indexes: list[int]) -> tuple[Any, ...]:
-    values = list(row)
-    for i in indexes:
-        value = values[i]
-        if value is not None:
-            try:
-                values[i] = json.loads(value)
-            except ValueError:
-                pass
-    return tuple(values)
-
-
 class DictCursor(DictCursorMixin, Cursor):
     """A buffered cursor returning dicts."""
 
@@ -449,7 +387,7 @@ class SSCursor(Cursor):
 
     _unbuffered = True
 
-    def __init__(self, connection: Connection, echo: bool = False) -> None:
+    def __init__(self, connection: CursorOwner, echo: bool = False) -> None:
         super().__init__(connection, echo)
         self._batch: list[Any] = []
         self._batch_pos = 0
@@ -467,14 +405,14 @@ class SSCursor(Cursor):
 
     async def _next_batch(self) -> bool:
         result = self._result
-        conn = self._connection
-        if result is None or conn is None or result.complete:
+        if result is None or self._connection is None or result.complete:
             return False
-        rows = await conn.read_unbuffered_rows(result)
+        channel = self._channel
+        rows = await channel.read_unbuffered_rows(result)
         if not rows:
             self._rowcount = self._rownumber
             if result.warning_count:
-                await self._show_warnings(conn)
+                await self._show_warnings(channel)
             return False
         result.rows = rows
         self._batch = cast(list[Any], self._convert_rows(result))
@@ -535,12 +473,12 @@ class SSCursor(Cursor):
                 raise IndexError("out of range")
 
     async def close(self) -> None:
-        conn = self._connection
-        if conn is None:
+        if self._connection is None:
             return
+        channel = self._channel
         try:
-            if self._result is not None and not self._result.complete and not conn.closed:
-                await conn.discard_unbuffered()
+            if self._result is not None and not self._result.complete and not channel.closed:
+                await channel.discard_unbuffered()
             while await self.nextset():
                 pass
         finally:
@@ -568,13 +506,15 @@ def _mixed_class(classes: tuple[type[Cursor], ...]) -> type[Cursor]:
         raise TypeError(f"cannot mix cursor classes {classes!r}: {exc}") from None
 
 
-def make_cursor(conn: Connection, classes: tuple[type[Cursor], ...]) -> ReadyContext[Cursor]:
-    """A cursor of ``classes`` mixed (or the connection's cursorclass), awaitable and usable
-    with ``async with``."""
+def make_cursor(
+    conn: CursorOwner, classes: tuple[type[Cursor], ...], default: type[Cursor]
+) -> ReadyContext[Cursor]:
+    """A cursor of ``classes`` mixed (or ``default``, the connection's cursorclass),
+    awaitable and usable with ``async with``."""
     if conn.closed:
         raise InterfaceError(0, "Connection is not connected (it was closed or lost)")
     if not classes:
-        cls = conn._cursorclass
+        cls = default
     elif len(classes) == 1:
         cls = classes[0]
     else:

@@ -1,8 +1,17 @@
-"""LOAD DATA LOCAL INFILE: which file a statement names, so only that one is ever sent."""
+"""LOAD DATA LOCAL INFILE: which file a statement names, and sending only that one."""
 
 from __future__ import annotations
 
+import os
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._wire import Wire
+    from .protocol.core import ClientCore
+
+#: Size of each packet when streaming a file for LOAD DATA LOCAL INFILE.
+INFILE_CHUNK = 1 << 16
 
 _LOAD_LOCAL = re.compile(
     rb"""LOAD\s+(?:XML|DATA)\s+(?:LOW_PRIORITY\s+|CONCURRENT\s+)?LOCAL\s+INFILE\s+
@@ -87,3 +96,48 @@ def named_local_file(sql: bytes, no_backslash_escapes: bool = False) -> bytes | 
             if token.group() == b";":
                 break
     return None
+
+
+async def send_local_file(
+    core: ClientCore, wire: Wire, requested: bytes, named: bytes | None, enabled: bool
+) -> str | None:
+    """Answer the server's request for ``requested``: stream it when LOCAL INFILE is
+    ``enabled`` and it is the file the statement ``named``, then end the file.
+
+    Returns why the file was refused (or could not be read), None when it was sent.
+    The exchange is always completed, so the connection stays usable either way.
+    """
+    refusal = None
+    if not enabled:
+        refusal = (
+            f"The server asked for local file {requested!r}, but LOAD DATA LOCAL INFILE "
+            "is disabled; connect with local_infile=True"
+        )
+    elif named is None or requested != named:
+        refusal = (
+            f"The server asked for local file {requested!r}, but the statement named "
+            f"{named!r}; refused"
+        )
+    else:
+        refusal = await _stream_file(core, wire, requested)
+    wire.write(core.local_infile_done())
+    return refusal
+
+
+async def _stream_file(core: ClientCore, wire: Wire, requested: bytes) -> str | None:
+    """Send the file's contents; why it could not be read, if it could not. Only file
+    errors are caught here: a lost wire propagates to the caller."""
+    try:
+        f = open(os.fsdecode(requested), "rb")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        return f"Can't read local file {requested!r}: {exc}"
+    with f:
+        while True:
+            try:
+                chunk = f.read(INFILE_CHUNK)
+            except OSError as exc:
+                return f"Can't read local file {requested!r}: {exc}"
+            if not chunk:
+                return None
+            wire.write(core.local_infile_chunk(chunk))
+            await wire.drain()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import ssl as _ssl
 from collections.abc import Mapping
 from typing import Any
@@ -84,25 +83,3 @@ def make_context(value: Any) -> _ssl.SSLContext | None:
     raise ProgrammingError(
         0, f"ssl must be an ssl.SSLContext, True or a dict of options, not {type(value).__name__}"
     )
-
-
-async def start_tls(
-    loop: asyncio.AbstractEventLoop,
-    transport: asyncio.Transport,
-    protocol: asyncio.BaseProtocol,
-    ctx: _ssl.SSLContext,
-    host: str,
-    address: str,
-) -> asyncio.Transport:
-    """Upgrade ``transport`` in place (after the SSLRequest); the protocol object stays."""
-    try:
-        upgraded = await loop.start_tls(
-            transport, protocol, ctx, server_hostname=host if ctx.check_hostname else None
-        )
-    except (_ssl.SSLError, _ssl.CertificateError) as exc:
-        raise OperationalError(
-            CR.CR_SSL_CONNECTION_ERROR, f"TLS handshake with the server on {address} failed: {exc}"
-        ) from exc
-    if upgraded is None:  # the connection closed during the handshake
-        raise OperationalError(CR.CR_SSL_CONNECTION_ERROR, f"TLS with {address} was not set up")
-    return upgraded

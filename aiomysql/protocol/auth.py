@@ -1,4 +1,4 @@
-"""Authentication plugins: the base class, the password-only plugins and the registry."""
+"""Authentication plugins: the base class and the password-only plugins (see auth_plugins)."""
 
 from __future__ import annotations
 
@@ -84,43 +84,3 @@ class ClearPassword(AuthPlugin):
                 "an unencrypted connection; use TLS or pass allow_cleartext_password=True",
             )
         return self.ctx.password + b"\0"
-
-
-def _registry() -> dict[str, type[AuthPlugin]]:
-    # Imported here: those modules build on the base classes above.
-    from .auth_mariadb import Ed25519Password, ParsecPassword
-    from .auth_sha2 import CachingSha2Password, Sha256Password
-
-    plugins: list[type[AuthPlugin]] = [
-        NativePassword,
-        ClearPassword,
-        CachingSha2Password,
-        Sha256Password,
-        Ed25519Password,
-        ParsecPassword,
-    ]
-    return {cls.name: cls for cls in plugins}
-
-
-_PLUGINS: dict[str, type[AuthPlugin]] = {}
-
-
-def supported_plugins() -> list[str]:
-    """Names of the authentication plugins this driver speaks."""
-    if not _PLUGINS:
-        _PLUGINS.update(_registry())
-    return sorted(_PLUGINS)
-
-
-def plugin_for(name: str, ctx: AuthContext) -> AuthPlugin:
-    """Instantiate the plugin called ``name``; an unknown plugin is an OperationalError."""
-    if not _PLUGINS:
-        _PLUGINS.update(_registry())
-    cls = _PLUGINS.get(name)
-    if cls is None:
-        raise OperationalError(
-            CR.CR_AUTH_PLUGIN_CANNOT_LOAD,
-            f"Authentication plugin '{name}' is not supported "
-            f"(supported: {', '.join(supported_plugins())})",
-        )
-    return cls(ctx)

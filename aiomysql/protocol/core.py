@@ -1,40 +1,19 @@
 """The client side of the MySQL protocol as a state machine: feed bytes, pull events.
 
-States and what moves between them (the only place transitions happen):
-
-    GREETING     --greeting read-------------------> HANDSHAKE  (caller answers it)
-    HANDSHAKE    --handshake_response() sent-------> AUTH
-    AUTH         --OK------------------------------> IDLE       (Authenticated)
-                 --auth switch / more data---------> AUTH       (SendData)
-                 --ERR-----------------------------> CLOSED     (error raised)
-    IDLE         --send_command()------------------> RESULT
-    RESULT       --OK (more results)---------------> RESULT     (OkPacket)
-                 --OK------------------------------> IDLE       (OkPacket)
-                 --ERR-----------------------------> IDLE       (error raised)
-                 --column count--------------------> COLUMNS
-                 --0xFB filename-------------------> INFILE     (LocalInfileRequest)
-    COLUMNS      --last definition, DEPRECATE_EOF--> ROWS       (ResultSetHeader)
-                 --last definition-----------------> COLUMNS_EOF
-    COLUMNS_EOF  --EOF-----------------------------> ROWS       (ResultSetHeader)
-    ROWS         --rows----------------------------> ROWS       (RowBatch)
-                 --EOF/OK (more results)-----------> RESULT     (ResultSetEnd)
-                 --EOF/OK--------------------------> IDLE       (ResultSetEnd)
-                 --ERR-----------------------------> IDLE       (error raised)
-    INFILE       --local_infile_done()-------------> RESULT
-    any          --malformed bytes-----------------> BROKEN     (ProtocolError raised)
-    any          --send_quit() / abort()-----------> CLOSED / BROKEN
+The states and the moves between them are in ``state.py``; this class is the only
+writer of its state, through ``_to()``, which checks each move against that table.
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable
 
 from ..constants import CLIENT, CR, SERVER_STATUS
 from ..errors import Error, InterfaceError, ProgrammingError
 from . import events as ev
 from ._impl import decode_text_row, decode_text_rows, packets_end, read_packet
-from .auth import AuthContext, AuthPlugin, plugin_for
+from .auth import AuthContext, AuthPlugin
+from .auth_plugins import plugin_for
 from .handshake import Greeting, handshake_response, parse_greeting, ssl_request
 from .packets import (
     MAX_FRAME,
@@ -44,6 +23,7 @@ from .packets import (
     frame,
     read_packet_in_place,
 )
+from .receive_buffer import ReceiveBuffer
 from .results import (
     EOF_HEADER,
     ERR_HEADER,
@@ -58,37 +38,11 @@ from .results import (
     parse_ok,
 )
 from .rows import Plan
+from .state import DEAD, TRANSITIONS, State
 
 _COLUMN_CACHE_SIZE = 1024
 #: A server greeting is well under this; a longer first packet means a non-MySQL peer.
 MAX_GREETING = 1 << 14
-#: Receive buffer: first read size; reads grow (doubling) to _RECV_MAX while each fills.
-#: A buffer grown past _RECV_KEEP by a big packet is kept for the next one (a table of
-#: BLOBs is fetched row after row) until _RECV_KEEP_READS reads in a row needed less.
-_RECV_MIN = 1 << 14
-_RECV_MAX = 1 << 18
-_RECV_KEEP = 1 << 20
-_RECV_KEEP_READS = 64
-
-
-class State(enum.Enum):
-    """Where the core is in the conversation with the server."""
-
-    # Members are singletons: identity hashing keeps the per-event handler lookup in C
-    # (Enum's own __hash__ is a Python-level call).
-    __hash__ = object.__hash__
-
-    GREETING = "greeting"
-    HANDSHAKE = "handshake"
-    AUTH = "auth"
-    IDLE = "idle"
-    RESULT = "result"
-    COLUMNS = "columns"
-    COLUMNS_EOF = "columns_eof"
-    ROWS = "rows"
-    INFILE = "infile"
-    CLOSED = "closed"
-    BROKEN = "broken"
 
 
 def _default_plan(columns: list[Column]) -> Plan:
@@ -101,9 +55,10 @@ _IDLE = State.IDLE
 _RESULT = State.RESULT
 _COLUMNS = State.COLUMNS
 _ROWS = State.ROWS
+_TRANSITIONS = TRANSITIONS
 
 
-class ClientCore:
+class ClientCore(ReceiveBuffer):
     """A sans-IO MySQL client connection: ``receive_data`` bytes, then ``next_event``."""
 
     def __init__(
@@ -113,7 +68,7 @@ class ClientCore:
         max_packet: int = MAX_PACKET_LIMIT,
         plan_builder: Callable[[list[Column]], Plan] = _default_plan,
     ) -> None:
-        self.state = State.GREETING
+        self._state = State.GREETING
         self.encoding = encoding
         self.max_packet = max_packet
         self.plan_builder = plan_builder
@@ -121,13 +76,7 @@ class ClientCore:
         self.server_status = 0
         self.greeting: Greeting | None = None
         self.columns: list[Column] = []
-        # Received bytes: buf[_pos:_end] is unread; the transport reads into buf[_end:].
-        self._buf = bytearray(_RECV_MIN)
-        self._pos = 0
-        self._end = 0
-        self._recv_size = _RECV_MIN
-        self._small_reads = 0
-        self._need = 4
+        ReceiveBuffer.__init__(self)
         self._seq = 0
         self._ncols = 0
         self._plan: Plan = ()
@@ -139,70 +88,58 @@ class ClientCore:
         self._plan_cache: dict[tuple[Column, ...], tuple[Plan, Description]] = {}
         self._span_cache: dict[tuple[int, bytes], tuple[Column, ...]] = {}
 
-    # -- input ---------------------------------------------------------------
+    # -- state ---------------------------------------------------------------
 
-    def get_buffer(self) -> memoryview:
-        """Writable space at the end of the receive buffer, for the transport to read into
-        (then call ``buffer_updated``): received bytes are copied nowhere else."""
-        buf = self._buf
-        unread = self._end - self._pos
-        want = max(self._need - unread, self._recv_size)
-        if want > _RECV_KEEP:
-            self._small_reads = 0
-        else:
-            self._small_reads += 1
-        if unread == 0:
-            self._pos = self._end = 0
-            if len(buf) > _RECV_KEEP and self._small_reads > _RECV_KEEP_READS:
-                self.shrink()
-                buf = self._buf
-        if len(buf) - self._end < want:
-            self._make_room(unread, want)
-        end = self._end
-        return memoryview(self._buf)[end : end + want]
+    def _to(self, new: State) -> None:
+        """The one writer of the state: a move the table in state.py does not list is a
+        bug in the caller, refused before it can corrupt the conversation."""
+        if new not in _TRANSITIONS[self._state]:
+            raise InterfaceError(
+                0, f"internal error: no move from {self._state.value} to {new.value}"
+            )
+        self._state = new
 
-    def shrink(self) -> None:
-        """Give back a receive buffer a big packet grew, when nothing in it is unread
-        (a connection going idle in a pool should not hold a BLOB's worth of memory)."""
-        if self._end == self._pos and len(self._buf) > _RECV_KEEP:
-            self._buf = bytearray(_RECV_MIN)
-            self._pos = self._end = 0
+    @property
+    def state(self) -> State:
+        """Where the conversation is (read-only; for tests and diagnostics)."""
+        return self._state
 
-    def _make_room(self, unread: int, want: int) -> None:
-        """Move the unread bytes to the front, into a bigger buffer if need be."""
-        buf, pos = self._buf, self._pos
-        if unread + want > len(buf):
-            # A new object: the transport may still hold a view of the old one.
-            new = bytearray(max(unread + want, len(buf) + len(buf) // 2))
-            new[:unread] = memoryview(buf)[pos : pos + unread]
-            self._buf = new
-        elif unread:
-            buf[:unread] = buf[pos : pos + unread]  # via a copy: the ranges may overlap
-        self._pos, self._end = 0, unread
+    @property
+    def usable(self) -> bool:
+        """False once closed or broken: nothing more can be sent or read."""
+        return self._state not in DEAD
 
-    def buffer_updated(self, nbytes: int) -> None:
-        """``nbytes`` were written at the start of the last ``get_buffer`` view."""
-        self._end += nbytes
-        if nbytes >= self._recv_size and self._recv_size < _RECV_MAX:
-            self._recv_size *= 2  # a stream that fills every read: read more at a time
+    @property
+    def idle(self) -> bool:
+        """Between commands: no command in flight, no result pending."""
+        return self._state is _IDLE
 
-    def receive_data(self, data: bytes) -> None:
-        """Buffer bytes received from the server (a copy; transports use get_buffer)."""
-        view = memoryview(data)
-        while view:
-            space = self.get_buffer()
-            n = min(len(space), len(view))
-            space[:n] = view[:n]
-            self.buffer_updated(n)
-            view = view[n:]
+    @property
+    def ready(self) -> bool:
+        """Idle with nothing unread: a new command may be sent now."""
+        return self._state is _IDLE and self._end == self._pos
 
-    def buffered(self) -> int:
-        """Bytes received and not yet consumed."""
-        return self._end - self._pos
+    @property
+    def out_of_turn(self) -> bool:
+        """Idle, yet bytes arrived: the server spoke while no command was running."""
+        return self._state is _IDLE and self._end != self._pos
 
-    def has_enough_data(self) -> bool:
-        """True when enough bytes are buffered for next_event() to make progress."""
-        return self._end - self._pos >= self._need
+    @property
+    def results_pending(self) -> bool:
+        """A statement's further results (multi-statement or CALL) wait to be read."""
+        return self._state is _RESULT
+
+    @property
+    def streaming(self) -> bool:
+        """An unbuffered result's rows are being read."""
+        return self._state is _ROWS
+
+    @property
+    def busy(self) -> bool:
+        """Not between statements: a command is in flight, a result is being read, or
+        the conversation is over (closed or broken)."""
+        state = self._state
+        return state is not _IDLE and state is not _RESULT
 
     def _take(self, start: int, stop: int) -> bytes:
         return bytes(memoryview(self._buf)[start:stop])
@@ -263,26 +200,26 @@ class ClientCore:
                 attributes,
             )
         except ProtocolError:  # the greeting's challenge was malformed (found by fuzzing)
-            self.state = State.BROKEN
+            self._to(State.BROKEN)
             raise
         except ValueError as exc:  # e.g. an auth response too long for this server's caps
-            self.state = State.BROKEN
+            self._to(State.BROKEN)
             raise InterfaceError(0, f"Cannot answer the server's greeting: {exc}") from exc
-        self.state = State.AUTH
+        self._to(State.AUTH)
         return self._frame(payload)
 
     def send_command(self, payload: bytes) -> bytes:
         """Bytes of a command packet; the core then waits for its response."""
-        if self.state is not _IDLE:
+        if self._state is not _IDLE:
             raise self._out_of_sync()
         self._seq = 0
-        self.state = _RESULT
+        self._to(_RESULT)
         return self._frame(payload)
 
     def send_quit(self, payload: bytes) -> bytes:
         """Bytes of COM_QUIT; the connection is closed afterwards whatever its state."""
         self._seq = 0
-        self.state = State.CLOSED
+        self._to(State.CLOSED)
         return self._frame(payload)
 
     def local_infile_chunk(self, chunk: bytes) -> bytes:
@@ -295,24 +232,24 @@ class ClientCore:
     def local_infile_done(self) -> bytes:
         """Bytes of the empty packet that ends the file; the server then answers."""
         self._expect(State.INFILE)
-        self.state = State.RESULT
+        self._to(State.RESULT)
         return self._frame(b"")
 
     def abort(self) -> None:
         """Mark the protocol state unknown: nothing more can be sent or read."""
-        if self.state is not State.CLOSED:
-            self.state = State.BROKEN
+        if self._state is not State.CLOSED:
+            self._to(State.BROKEN)
 
     def _expect(self, state: State) -> None:
-        if self.state is not state:
+        if self._state is not state:
             raise self._out_of_sync()
 
     def _out_of_sync(self) -> Error:
-        if self.state in (State.CLOSED, State.BROKEN):
+        if self._state in DEAD:
             return InterfaceError(0, "Connection is not usable (closed or broken)")
         return ProgrammingError(
             CR.CR_COMMANDS_OUT_OF_SYNC,
-            f"Command out of sync: the previous result is still being read ({self.state.value})",
+            f"Command out of sync: the previous result is still being read ({self._state.value})",
         )
 
     # -- events --------------------------------------------------------------
@@ -321,16 +258,16 @@ class ClientCore:
         """The next thing that happened, NEED_DATA if more bytes are needed first."""
         try:
             while True:
-                result = self._HANDLERS[self.state](self)
+                result = self._HANDLERS[self._state](self)
                 if result is not None:
                     return result
         except ProtocolError:
-            self.state = State.BROKEN
+            self._to(State.BROKEN)
             raise
         except Error:
             raise
         except (ValueError, IndexError, ArithmeticError, TypeError) as exc:
-            self.state = State.BROKEN
+            self._to(State.BROKEN)
             raise ProtocolError(f"could not decode what the server sent ({exc!r})") from exc
 
     def _on_greeting(self) -> ev.Event | None:
@@ -340,11 +277,11 @@ class ClientCore:
         if payload is None:
             return ev.NEED_DATA
         if payload[:1] == bytes((ERR_HEADER,)):
-            self.state = State.CLOSED
+            self._to(State.CLOSED)
             raise parse_error(payload)
         self.greeting = parse_greeting(payload)
         self.server_status = self.greeting.status
-        self.state = State.HANDSHAKE
+        self._to(State.HANDSHAKE)
         return self.greeting
 
     def _check_greeting_head(self) -> None:
@@ -371,10 +308,10 @@ class ClientCore:
         if head == OK_HEADER:
             ok = parse_ok(payload)
             self.server_status = ok.status
-            self.state = State.IDLE
+            self._to(State.IDLE)
             return ev.Authenticated(ok)
         if head == ERR_HEADER:
-            self.state = State.CLOSED
+            self._to(State.CLOSED)
             raise parse_error(payload)
         if head == EOF_HEADER:
             r = Reader(payload, 1)
@@ -403,17 +340,17 @@ class ClientCore:
             self._finish(ok.status)
             return ok
         if head == ERR_HEADER:
-            self.state = _IDLE
+            self._to(_IDLE)
             raise parse_error(payload)
         if head == LOCAL_INFILE_HEADER:
-            self.state = State.INFILE
+            self._to(State.INFILE)
             return ev.LocalInfileRequest(payload[1:])
         count = head if head < 0xFB else Reader(payload).lenenc_int()  # length-encoded
         if not count or count > 4096:
             raise ProtocolError(f"invalid column count {count}")
         self._ncols = count
         self.columns = []
-        self.state = _COLUMNS
+        self._to(_COLUMNS)
         return None
 
     @property
@@ -465,7 +402,7 @@ class ClientCore:
     def _after_columns(self) -> ev.Event | None:
         if self.capabilities & CLIENT.DEPRECATE_EOF:
             return self._start_rows()
-        self.state = State.COLUMNS_EOF
+        self._to(State.COLUMNS_EOF)
         return None
 
     def _on_columns_eof(self) -> ev.Event | None:
@@ -482,7 +419,7 @@ class ClientCore:
         if cached is None:
             cached = self._plan_cache[key] = (self.plan_builder(self.columns), describe(key))
         self._plan, description = cached
-        self.state = _ROWS
+        self._to(_ROWS)
         return ev.ResultSetHeader(self.columns, description)
 
     def _on_rows(self) -> ev.Event | None:
@@ -519,7 +456,7 @@ class ClientCore:
             self._finish(status)
             return ev.ResultSetEnd(warnings, status)
         if head == ERR_HEADER:
-            self.state = _IDLE
+            self._to(_IDLE)
             raise parse_error(payload)
         return ev.RowBatch([decode_text_row(payload, 0, len(payload), self._plan)])
 
@@ -527,7 +464,7 @@ class ClientCore:
         payload = self._read_packet()
         if payload is None:
             return ev.NEED_DATA
-        self.state = State.BROKEN
+        self._to(State.BROKEN)
         if payload[:1] == bytes((ERR_HEADER,)):
             raise parse_error(payload)
         raise ProtocolError("the server sent data while no command was running")
@@ -539,12 +476,12 @@ class ClientCore:
         return ev.NEED_DATA if not self.buffered() else self._on_unexpected()
 
     def _on_unexpected(self) -> ev.Event | None:
-        raise ProtocolError(f"the server sent data out of turn ({self.state.value})")
+        raise ProtocolError(f"the server sent data out of turn ({self._state.value})")
 
     def _finish(self, status: int) -> None:
         self.server_status = status
         more = status & SERVER_STATUS.SERVER_MORE_RESULTS_EXISTS
-        self.state = _RESULT if more else _IDLE
+        self._to(_RESULT if more else _IDLE)
 
     _HANDLERS: dict[State, Callable[[ClientCore], ev.Event | None]] = {
         State.GREETING: _on_greeting,

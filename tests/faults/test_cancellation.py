@@ -4,12 +4,14 @@ half-read; with ``kill_query_on_cancel`` the server stops the statement too."""
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any
 
 import pytest
 from helpers import BOUND, committed, direct, insert, make_table
 
 import aiomysql
+from aiomysql._kill_query import spawn_kill_query
 from aiomysql.connection import wait_for_kill_queries
 
 
@@ -121,7 +123,9 @@ async def test_kill_query_failure_is_logged_not_raised(
     connect_kwargs: dict[str, Any], caplog: pytest.LogCaptureFixture
 ) -> None:
     conn = await aiomysql.connect(**connect_kwargs, kill_query_on_cancel=True)
-    conn._password = "wrong password"  # the side connection cannot log in
+    # The side connection cannot log in.
+    side = conn._options.for_kill_query().replace(password="wrong password")
+    conn.channel._on_cancel = functools.partial(spawn_kill_query, side)
     with pytest.raises(TimeoutError):
         async with asyncio.timeout(0.2):
             await conn.query("SELECT SLEEP(1)")

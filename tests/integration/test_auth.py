@@ -15,7 +15,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 import aiomysql
 from aiomysql.errors import OperationalError
 from aiomysql.protocol import ed25519
-from aiomysql.protocol.auth import AuthContext, plugin_for
+from aiomysql.protocol.auth import AuthContext
+from aiomysql.protocol.auth_plugins import plugin_for
 
 PASSWORD = "pässwörd€ 密码"  # not Latin-1: aiomysql 0.2/asyncmy fail on such passwords
 SUFFIX = f"{os.getpid()}"

@@ -331,7 +331,8 @@ class Block:
         return None
 sys.meta_path.insert(0, Block())
 from aiomysql.errors import OperationalError
-from aiomysql.protocol.auth import AuthContext, plugin_for
+from aiomysql.protocol.auth import AuthContext
+from aiomysql.protocol.auth_plugins import plugin_for
 nonce = bytes(range(20))
 for name, step in (("caching_sha2_password", "more"), ("sha256_password", "start")):
     plugin = plugin_for(name, AuthContext(b"pw"))

@@ -82,7 +82,7 @@ async def test_reading_pauses_above_the_high_water_mark(connect_kwargs: dict[str
         async with conn.cursor(aiomysql.SSCursor) as cur:
             await cur.execute("SELECT seq, REPEAT('y', 100) FROM seq_1_to_1000000")
             assert await cur.fetchone() == (1, "y" * 100)
-            wire, core = conn._wire, conn._core
+            wire, core = conn.channel.wire, conn.channel.core
             assert wire is not None and core is not None
             # The server has ~110 MB to send; give it time to fill what we allow.
             for _ in range(50):

@@ -424,7 +424,7 @@ async def test_an_idle_connection_gives_back_the_memory_of_a_big_result(
             await cur.execute("SELECT REPEAT('z', 20 * 1024 * 1024)")
             (value,) = await cur.fetchone()
             assert len(value) == 20 * 1024 * 1024
-        core = conn._core
+        core = conn.channel.core
         assert core is not None
         assert len(core.get_buffer().obj) >= 20 * 1024 * 1024
         core.buffer_updated(0)

@@ -1,0 +1,180 @@
+"""Connection options: connect()'s arguments checked, defaulted and frozen in one record."""
+
+from __future__ import annotations
+
+import dataclasses
+import ssl
+from collections.abc import Mapping
+from typing import Any
+
+from . import converters, optionfile, tls
+from .charset import Charset, charset_by_name, codec_errors
+from .errors import ProgrammingError
+
+#: Seconds allowed for connecting and logging in unless connect_timeout says otherwise.
+DEFAULT_CONNECT_TIMEOUT = 10.0
+#: Seconds the side connection that sends KILL QUERY after a cancellation may take.
+KILL_QUERY_TIMEOUT = 10.0
+
+
+def _check_timeout(name: str, value: float | None) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ProgrammingError(0, f"{name} must be a positive number of seconds or None")
+    return float(value)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ConnectOptions:
+    """Everything a connection needs to open, log in and run statements; never changes.
+
+    What changes during a connection's life (the default database after select_db(),
+    the autocommit mode) is kept by the Connection, which logs in again with
+    ``replace(db=..., autocommit=...)``.
+    """
+
+    host: str
+    port: int
+    user: str
+    password: str
+    db: str | None
+    unix_socket: str | None
+    charset_name: str
+    charset: Charset
+    encoding: str
+    codec_errors: str
+    use_unicode: bool
+    sql_mode: str | None
+    encoders: dict[Any, Any]
+    decoders: dict[int, Any]
+    client_flag: int
+    init_command: str | None
+    connect_timeout: float | None
+    autocommit: bool | None
+    echo: bool
+    local_infile: bool
+    ssl_context: ssl.SSLContext | None
+    auth_plugin: str
+    program_name: str
+    server_public_key: bytes | None
+    max_allowed_packet: int
+    connect_attrs: dict[str, str]
+    kill_query_on_cancel: bool
+    read_timeout: float | None
+    write_timeout: float | None
+    allow_cleartext_password: bool
+
+    @property
+    def address(self) -> str:
+        """Where the connection goes, quoted, for error messages."""
+        if self.unix_socket:
+            return repr(self.unix_socket)
+        return f"'{self.host}:{self.port}'"
+
+    def replace(self, **changes: Any) -> ConnectOptions:
+        """A copy with ``changes`` applied (the fields are already checked values)."""
+        return dataclasses.replace(self, **changes)
+
+    def for_kill_query(self) -> ConnectOptions:
+        """Options of the short-lived side connection that sends KILL QUERY: the same
+        server and credentials, none of the session settings."""
+        return self.replace(
+            db=None,
+            sql_mode=None,
+            init_command=None,
+            autocommit=None,
+            echo=False,
+            local_infile=False,
+            connect_attrs={},
+            kill_query_on_cancel=False,
+            connect_timeout=self.connect_timeout or KILL_QUERY_TIMEOUT,
+            read_timeout=None,
+            write_timeout=None,
+        )
+
+
+def parse_options(
+    *,
+    host: str | None,
+    user: str | None,
+    password: str | None,
+    db: str | None,
+    port: int | None,
+    unix_socket: str | None,
+    charset: str,
+    sql_mode: str | None,
+    read_default_file: str | None,
+    conv: Mapping[Any, Any] | None,
+    use_unicode: bool | None,
+    client_flag: int,
+    init_command: str | None,
+    connect_timeout: float | None,
+    read_default_group: str | None,
+    autocommit: bool | None,
+    echo: bool,
+    local_infile: bool,
+    ssl: Any,
+    auth_plugin: str,
+    program_name: str,
+    server_public_key: bytes | None,
+    max_allowed_packet: int,
+    database: str | None,
+    connect_attrs: Mapping[str, str] | None,
+    kill_query_on_cancel: bool,
+    read_timeout: float | None,
+    write_timeout: float | None,
+    allow_cleartext_password: bool,
+) -> ConnectOptions:
+    """Check Connection's arguments, fill in defaults and option files; raise
+    ProgrammingError (or OperationalError for unusable TLS files) on bad values."""
+    if read_default_file or read_default_group:
+        # Option files fill in only what the arguments leave unset.
+        cnf = optionfile.connection_defaults(read_default_file, read_default_group)
+        host, port = host or cnf.get("host"), port or cnf.get("port")
+        user = user or cnf.get("user")
+        password = cnf.get("password", "") if password is None else password
+        if db is None and database is None:
+            db = cnf.get("database")
+        unix_socket = unix_socket or cnf.get("unix_socket")
+        charset = charset or cnf.get("charset", "")
+        ssl = cnf.get("ssl") if ssl is None else ssl
+        if "connect_timeout" in cnf and connect_timeout == DEFAULT_CONNECT_TIMEOUT:
+            connect_timeout = cnf["connect_timeout"]
+    ssl_context = tls.make_context(ssl)
+    charset_name = (charset or "utf8mb4").lower()
+    charset_info = charset_by_name(charset_name)
+    encoding = charset_info.encoding
+    conv = converters.conversions if conv is None else conv
+    return ConnectOptions(
+        host=host or "localhost",
+        port=int(port) if port else 3306,
+        user=user or "",
+        password=password or "",
+        db=database if database is not None else db,
+        unix_socket=unix_socket,
+        charset_name=charset_name,
+        charset=charset_info,
+        encoding=encoding,
+        codec_errors=codec_errors(encoding),
+        use_unicode=True if use_unicode is None else bool(use_unicode),
+        sql_mode=sql_mode,
+        encoders={k: v for k, v in conv.items() if not isinstance(k, int)},
+        decoders={k: v for k, v in conv.items() if isinstance(k, int)},
+        client_flag=client_flag,
+        init_command=init_command,
+        connect_timeout=_check_timeout("connect_timeout", connect_timeout),
+        autocommit=autocommit,
+        echo=echo,
+        local_infile=local_infile,
+        ssl_context=ssl_context,
+        auth_plugin=auth_plugin,
+        program_name=program_name,
+        server_public_key=server_public_key,
+        max_allowed_packet=max_allowed_packet,
+        connect_attrs=dict(connect_attrs or {}),
+        kill_query_on_cancel=kill_query_on_cancel,
+        read_timeout=_check_timeout("read_timeout", read_timeout),
+        write_timeout=_check_timeout("write_timeout", write_timeout),
+        allow_cleartext_password=allow_cleartext_password,
+    )

@@ -1,0 +1,78 @@
+"""The client core's states and the one table of moves between them.
+
+    GREETING     --greeting read-------------------> HANDSHAKE  (caller answers it)
+                 --ERR-----------------------------> CLOSED     (error raised)
+    HANDSHAKE    --handshake_response() sent-------> AUTH
+    AUTH         --OK------------------------------> IDLE       (Authenticated)
+                 --auth switch / more data---------> AUTH       (SendData)
+                 --ERR-----------------------------> CLOSED     (error raised)
+    IDLE         --send_command()------------------> RESULT
+    RESULT       --OK (more results)---------------> RESULT     (OkPacket)
+                 --OK------------------------------> IDLE       (OkPacket)
+                 --ERR-----------------------------> IDLE       (error raised)
+                 --column count--------------------> COLUMNS
+                 --0xFB filename-------------------> INFILE     (LocalInfileRequest)
+    COLUMNS      --last definition, DEPRECATE_EOF--> ROWS       (ResultSetHeader)
+                 --last definition-----------------> COLUMNS_EOF
+    COLUMNS_EOF  --EOF-----------------------------> ROWS       (ResultSetHeader)
+    ROWS         --rows----------------------------> ROWS       (RowBatch)
+                 --EOF/OK (more results)-----------> RESULT     (ResultSetEnd)
+                 --EOF/OK--------------------------> IDLE       (ResultSetEnd)
+                 --ERR-----------------------------> IDLE       (error raised)
+    INFILE       --local_infile_done()-------------> RESULT
+    any          --malformed bytes-----------------> BROKEN     (ProtocolError raised)
+    any          --send_quit()---------------------> CLOSED
+    any but CLOSED --abort()-----------------------> BROKEN
+
+``TRANSITIONS`` below is this picture as data; ``ClientCore`` changes state only
+through its writer, which refuses any move the table does not list.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class State(enum.Enum):
+    """Where the core is in the conversation with the server."""
+
+    # Members are singletons: identity hashing keeps the per-event handler lookup in C
+    # (Enum's own __hash__ is a Python-level call).
+    __hash__ = object.__hash__
+
+    GREETING = "greeting"
+    HANDSHAKE = "handshake"
+    AUTH = "auth"
+    IDLE = "idle"
+    RESULT = "result"
+    COLUMNS = "columns"
+    COLUMNS_EOF = "columns_eof"
+    ROWS = "rows"
+    INFILE = "infile"
+    CLOSED = "closed"
+    BROKEN = "broken"
+
+
+_S = State
+#: Every state reachable from each state, besides CLOSED (send_quit) and BROKEN (abort,
+#: malformed bytes), which every state may move to (CLOSED stays CLOSED on abort).
+TRANSITIONS: dict[State, frozenset[State]] = {
+    _S.GREETING: frozenset({_S.HANDSHAKE}),
+    _S.HANDSHAKE: frozenset({_S.AUTH}),
+    _S.AUTH: frozenset({_S.IDLE}),
+    _S.IDLE: frozenset({_S.RESULT}),
+    _S.RESULT: frozenset({_S.RESULT, _S.IDLE, _S.COLUMNS, _S.INFILE}),
+    _S.COLUMNS: frozenset({_S.ROWS, _S.COLUMNS_EOF}),
+    _S.COLUMNS_EOF: frozenset({_S.ROWS}),
+    _S.ROWS: frozenset({_S.RESULT, _S.IDLE}),
+    _S.INFILE: frozenset({_S.RESULT}),
+    _S.CLOSED: frozenset(),
+    _S.BROKEN: frozenset(),
+}
+for _state, _targets in list(TRANSITIONS.items()):
+    _ends = {_S.CLOSED} if _state is _S.CLOSED else {_S.CLOSED, _S.BROKEN}
+    TRANSITIONS[_state] = _targets | _ends
+del _state, _targets, _ends
+
+#: States in which nothing more can be sent or read.
+DEAD = frozenset({State.CLOSED, State.BROKEN})
