@@ -13,6 +13,8 @@ from .errors import OperationalError
 
 #: While opening a connection (socket, TLS, login).
 CONNECTING = "connecting"
+#: While upgrading an opened connection to TLS.
+TLS_HANDSHAKE = "TLS handshake"
 #: While running commands on an open connection.
 RUNNING = "running"
 
@@ -38,12 +40,16 @@ def translate(
         error = OperationalError(CR.CR_SERVER_LOST, f"{message} ({exc.cause})")
         error.__cause__ = exc.cause
         return error
+    if stage == TLS_HANDSHAKE and isinstance(exc, (OSError, asyncio.TimeoutError)):
+        if isinstance(exc, (ssl.SSLError, ssl.CertificateError)):
+            why = str(exc)
+        else:  # the connection was lost mid-handshake, often with no message
+            why = f"connection lost ({exc!r})"
+        return OperationalError(
+            CR.CR_SSL_CONNECTION_ERROR, f"TLS handshake with the server on {address} failed: {why}"
+        )
     if stage != CONNECTING:
         return None
-    if isinstance(exc, (ssl.SSLError, ssl.CertificateError)):
-        return OperationalError(
-            CR.CR_SSL_CONNECTION_ERROR, f"TLS handshake with the server on {address} failed: {exc}"
-        )
     if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
         return OperationalError(
             CR.CR_CONN_HOST_ERROR,

@@ -12,7 +12,7 @@ import os
 import socket
 import sys
 
-from ._io_errors import CONNECTING, map_io_errors
+from ._io_errors import CONNECTING, TLS_HANDSHAKE, map_io_errors
 from ._options import ConnectOptions
 from ._version import __version__
 from ._wire import Wire
@@ -112,12 +112,13 @@ async def _login(options: ConnectOptions, opened: list[Wire]) -> tuple[ClientCor
             )
         wire.write(core.ssl_request(capabilities, charset_id))
         assert wire.transport is not None
-        upgraded = await loop.start_tls(
-            wire.transport,
-            wire,
-            ctx,
-            server_hostname=options.host if ctx.check_hostname else None,
-        )
+        with map_io_errors(TLS_HANDSHAKE, options.address):
+            upgraded = await loop.start_tls(
+                wire.transport,
+                wire,
+                ctx,
+                server_hostname=options.host if ctx.check_hostname else None,
+            )
         if upgraded is None:  # the connection closed during the handshake
             raise OperationalError(
                 CR.CR_SSL_CONNECTION_ERROR, f"TLS with {options.address} was not set up"

@@ -53,6 +53,7 @@ def _default_plan(columns: list[Column]) -> Plan:
 # through its class costs ~0.1 us on Python 3.11.
 _IDLE = State.IDLE
 _RESULT = State.RESULT
+_MORE = State.MORE_RESULTS
 _COLUMNS = State.COLUMNS
 _ROWS = State.ROWS
 _TRANSITIONS = TRANSITIONS
@@ -127,7 +128,7 @@ class ClientCore(ReceiveBuffer):
     @property
     def results_pending(self) -> bool:
         """A statement's further results (multi-statement or CALL) wait to be read."""
-        return self._state is _RESULT
+        return self._state is _MORE
 
     @property
     def streaming(self) -> bool:
@@ -139,7 +140,7 @@ class ClientCore(ReceiveBuffer):
         """Not between statements: a command is in flight, a result is being read, or
         the conversation is over (closed or broken)."""
         state = self._state
-        return state is not _IDLE and state is not _RESULT
+        return state is not _IDLE and state is not _MORE
 
     def _take(self, start: int, stop: int) -> bytes:
         return bytes(memoryview(self._buf)[start:stop])
@@ -481,7 +482,7 @@ class ClientCore(ReceiveBuffer):
     def _finish(self, status: int) -> None:
         self.server_status = status
         more = status & SERVER_STATUS.SERVER_MORE_RESULTS_EXISTS
-        self._to(_RESULT if more else _IDLE)
+        self._to(_MORE if more else _IDLE)
 
     _HANDLERS: dict[State, Callable[[ClientCore], ev.Event | None]] = {
         State.GREETING: _on_greeting,
@@ -489,6 +490,7 @@ class ClientCore(ReceiveBuffer):
         State.AUTH: _on_auth,
         State.IDLE: _on_idle,
         State.RESULT: _on_result,
+        State.MORE_RESULTS: _on_result,
         State.COLUMNS: _on_columns,
         State.COLUMNS_EOF: _on_columns_eof,
         State.ROWS: _on_rows,

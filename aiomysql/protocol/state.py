@@ -7,16 +7,17 @@
                  --auth switch / more data---------> AUTH       (SendData)
                  --ERR-----------------------------> CLOSED     (error raised)
     IDLE         --send_command()------------------> RESULT
-    RESULT       --OK (more results)---------------> RESULT     (OkPacket)
+    RESULT       --OK (more results)---------------> MORE_RESULTS (OkPacket)
                  --OK------------------------------> IDLE       (OkPacket)
                  --ERR-----------------------------> IDLE       (error raised)
                  --column count--------------------> COLUMNS
                  --0xFB filename-------------------> INFILE     (LocalInfileRequest)
+    MORE_RESULTS --(the caller reads on)-----------> as RESULT  (the next result's reply)
     COLUMNS      --last definition, DEPRECATE_EOF--> ROWS       (ResultSetHeader)
                  --last definition-----------------> COLUMNS_EOF
     COLUMNS_EOF  --EOF-----------------------------> ROWS       (ResultSetHeader)
     ROWS         --rows----------------------------> ROWS       (RowBatch)
-                 --EOF/OK (more results)-----------> RESULT     (ResultSetEnd)
+                 --EOF/OK (more results)-----------> MORE_RESULTS (ResultSetEnd)
                  --EOF/OK--------------------------> IDLE       (ResultSetEnd)
                  --ERR-----------------------------> IDLE       (error raised)
     INFILE       --local_infile_done()-------------> RESULT
@@ -44,7 +45,10 @@ class State(enum.Enum):
     HANDSHAKE = "handshake"
     AUTH = "auth"
     IDLE = "idle"
+    #: A command was sent; its (first) reply is awaited.
     RESULT = "result"
+    #: A result ended with SERVER_MORE_RESULTS_EXISTS: the next one is the server's to send.
+    MORE_RESULTS = "more_results"
     COLUMNS = "columns"
     COLUMNS_EOF = "columns_eof"
     ROWS = "rows"
@@ -61,10 +65,11 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     _S.HANDSHAKE: frozenset({_S.AUTH}),
     _S.AUTH: frozenset({_S.IDLE}),
     _S.IDLE: frozenset({_S.RESULT}),
-    _S.RESULT: frozenset({_S.RESULT, _S.IDLE, _S.COLUMNS, _S.INFILE}),
+    _S.RESULT: frozenset({_S.MORE_RESULTS, _S.IDLE, _S.COLUMNS, _S.INFILE}),
+    _S.MORE_RESULTS: frozenset({_S.MORE_RESULTS, _S.IDLE, _S.COLUMNS, _S.INFILE}),
     _S.COLUMNS: frozenset({_S.ROWS, _S.COLUMNS_EOF}),
     _S.COLUMNS_EOF: frozenset({_S.ROWS}),
-    _S.ROWS: frozenset({_S.RESULT, _S.IDLE}),
+    _S.ROWS: frozenset({_S.MORE_RESULTS, _S.IDLE}),
     _S.INFILE: frozenset({_S.RESULT}),
     _S.CLOSED: frozenset(),
     _S.BROKEN: frozenset(),

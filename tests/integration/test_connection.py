@@ -162,6 +162,36 @@ async def test_ping_reconnects(connect_kwargs: dict[str, Any]) -> None:
     await conn.ensure_closed()
 
 
+async def test_a_cursor_made_before_a_reconnect_runs_on_the_new_connection(
+    connect_kwargs: dict[str, Any],
+) -> None:
+    conn = await aiomysql.connect(**connect_kwargs)
+    try:
+        cur = await conn.cursor()
+        first = conn.thread_id()
+        conn.close()
+        await conn.ping()  # reconnects
+        await cur.execute("SELECT CONNECTION_ID()")
+        assert await cur.fetchone() == (conn.thread_id(),)
+        assert conn.thread_id() != first
+    finally:
+        await conn.ensure_closed()
+
+
+async def test_busy_while_a_command_awaits_its_reply(connect_kwargs: dict[str, Any]) -> None:
+    multi = CLIENT.MULTI_STATEMENTS
+    async with aiomysql.connect(**connect_kwargs, client_flag=multi) as conn:
+        assert not conn.busy
+        conn.send_query(b"SELECT 1; SELECT 2")
+        assert conn.busy  # sent, reply not read yet
+        result = await conn.read_query_result()
+        assert result.rows == [(1,)]
+        assert not conn.busy  # the second result waits: between statements
+        second = await conn.next_result()
+        assert second is not None and second.rows == [(2,)]
+        assert not conn.busy
+
+
 async def test_server_side_kill_then_query_raises_operational_error(
     connect_kwargs: dict[str, Any],
 ) -> None:

@@ -250,7 +250,7 @@ def test_more_results_flag_keeps_reading() -> None:
     core.next_event()
     end = core.next_event()
     assert isinstance(end, ev.ResultSetEnd)
-    assert core.state is State.RESULT
+    assert core.state is State.MORE_RESULTS
     final = core.next_event()
     assert isinstance(final, OkPacket)
     assert core.state is State.IDLE
