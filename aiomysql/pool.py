@@ -6,11 +6,11 @@ import asyncio
 import dataclasses
 import logging
 import sys
-from collections import deque
+from collections.abc import Coroutine
 from typing import Any
 
 from ._context import AwaitableContext
-from ._pool_slots import BUSY, LIVE, Slot, SlotTable, State
+from ._pool_slots import LIVE, Slot, SlotTable, State
 from .connection import Connection, connect
 from .errors import InterfaceError, OperationalError
 
@@ -63,10 +63,8 @@ class Pool:
     ``acquire()`` hands out a free connection, opens one while there is room, or
     queues (first come, first served) until one is released.
 
-    Bookkeeping: one ``Slot`` per connection in a ``SlotTable`` (see ``_pool_slots``).
-    Every acquire() queues a future; ``_assign()``, run after every change of a slot,
-    resolves the queue in order with a free slot, a new OPENING slot while there is
-    room, or None once the pool is closed.
+    The bookkeeping (a slot per connection, the queue of acquires and who gets which
+    slot) is the synchronous ``SlotTable`` of ``_pool_slots``; this class does the I/O.
     """
 
     def __init__(
@@ -102,14 +100,9 @@ class Pool:
         self._reset_on_release = reset_on_release
         self._conn_kwargs = dict(kwargs, echo=self._echo)
 
-        try:  # create_pool() may be called outside the loop (then the fill binds it)
-            self._bound_loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            self._bound_loop = None
-        self._slots = SlotTable()
-        self._waiters: deque[asyncio.Future[Slot | None]] = deque()
-        self._drained: asyncio.Future[None] | None = None
-        self._closing = False
+        # Bound on first use: create_pool() may be called outside the loop it runs on.
+        self._bound_loop: asyncio.AbstractEventLoop | None = None
+        self._slots = SlotTable(maxsize, self._too_old, self._spawn)
         self._stats = PoolStats()
 
     # -- properties ----------------------------------------------------------
@@ -142,7 +135,7 @@ class Pool:
     @property
     def closed(self) -> bool:
         """True once close() or terminate() was called: acquire() is refused."""
-        return self._closing
+        return self._slots.closing
 
     def stats(self) -> PoolStats:
         """A snapshot of the pool's counters."""
@@ -215,7 +208,7 @@ class Pool:
         raise PoolTimeoutError(
             0,
             f"no connection available within {delay} s (pool size {self.size}, "
-            f"maxsize {self._maxsize}, {len(self._waiters)} other tasks waiting)",
+            f"maxsize {self._maxsize}, {len(self._slots.waiters)} other tasks waiting)",
         ) from None
 
     async def _acquire(self) -> Connection:
@@ -240,8 +233,8 @@ class Pool:
         """Queue for a slot: an IN_USE one with a connection, or an OPENING one (room)."""
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[Slot | None] = loop.create_future()
-        self._waiters.append(fut)
-        self._assign()
+        self._slots.waiters.append(fut)
+        self._slots.assign()
         if not fut.done():
             self._stats.waits += 1
             start = loop.time()
@@ -250,8 +243,8 @@ class Pool:
             except BaseException:
                 if fut.done() and not fut.cancelled():
                     self._give_back(fut.result())
-                elif fut in self._waiters:
-                    self._waiters.remove(fut)
+                elif fut in self._slots.waiters:
+                    self._slots.waiters.remove(fut)
                 raise
             finally:
                 self._stats.wait_time += loop.time() - start
@@ -262,14 +255,9 @@ class Pool:
 
     def _give_back(self, slot: Slot | None) -> None:
         """Pass on a slot a waiter was handed but cannot use (it was cancelled meanwhile)."""
-        if slot is None:
-            return
-        if slot.conn is None:
-            self._slots.remove(slot)
-            self._assign()
-        elif slot.state is State.IN_USE:
+        if slot is not None and slot.state is State.IN_USE:
             self._make_free(slot)
-        else:  # terminate() took it
+        elif slot is not None:  # room to open one, or a connection terminate() closed
             self._discard(slot)
 
     async def _vet(self, slot: Slot) -> bool:
@@ -286,16 +274,16 @@ class Pool:
             except BaseException:
                 self._discard(slot)
                 raise
-        if self._closing:  # closed while this acquire was under way
+        if self._slots.closing:  # closed while this acquire was under way
             self._discard(slot)
             raise self._closed_error()
         return ok
 
     def _replace(self, slot: Slot) -> Slot:
         """Close the connection of an unusable slot and reserve its room for a new one."""
-        self._dispose(slot)
+        self._slots.dispose(slot)
         fresh = self._slots.new()
-        self._assign()
+        self._slots.assign()
         return fresh
 
     async def _fill(self) -> None:
@@ -315,52 +303,13 @@ class Pool:
             self._check_open()
             conn = await connect(**self._conn_kwargs)
         except BaseException:
-            self._slots.remove(slot)
-            self._assign()
+            self._discard(slot)
             raise
         self._slots.attach(slot, conn, self._loop.time())
-        if self._closing:
+        if self._slots.closing:
             self._discard(slot)
             raise self._closed_error()
         return conn
-
-    def _assign(self) -> None:
-        """Resolve queued acquires in order; run after every change of a slot.
-
-        Each gets the longest-idle free slot (stale ones found on the way are closed)
-        or, while there is room, a new OPENING slot. Once the pool is closed each gets
-        None and free connections are closed.
-        """
-        waiters = self._waiters
-        while waiters:
-            fut = waiters[0]
-            if not fut.done():  # else cancelled while queued
-                slot = None
-                if not self._closing:
-                    slot = self._take_free()
-                    if slot is None and (not self._maxsize or self.size < self._maxsize):
-                        slot = self._slots.new()
-                    if slot is None:
-                        break
-                fut.set_result(slot)
-            waiters.popleft()
-        if self._closing:
-            for slot in self._slots.in_state(State.FREE):
-                self._dispose(slot)
-        drained = self._drained
-        if drained is not None and not drained.done() and not self._slots.count(*BUSY):
-            drained.set_result(None)
-
-    def _take_free(self) -> Slot | None:
-        """The longest-idle usable free slot, now IN_USE."""
-        while (slot := self._slots.first(State.FREE)) is not None:
-            assert slot.conn is not None
-            if slot.conn.closed or self._too_old(slot):
-                self._dispose(slot)
-                continue
-            self._slots.move(slot, State.IN_USE)
-            return slot
-        return None
 
     # -- giving back -------------------------------------------------------------
 
@@ -382,7 +331,7 @@ class Pool:
                 0, f"{conn!r} was not acquired from this pool, or was already released"
             )
         self._stats.released += 1
-        if self._closing or conn.closed or conn.busy:
+        if self._slots.closing or conn.closed or conn.busy:
             self._discard(slot)
             return done
         if self._reset_on_release or conn.get_transaction_status():
@@ -418,7 +367,7 @@ class Pool:
         assert conn is not None
         slot.idle_since = self._loop.time()
         self._slots.move(slot, State.FREE)
-        self._assign()
+        self._slots.assign()
         if slot.state is State.FREE:  # nobody waited: it stays idle
             conn._shrink_buffers()
 
@@ -428,8 +377,8 @@ class Pool:
         """Close all free connections; the next acquire() opens ``minsize`` again."""
         free = self._slots.in_state(State.FREE)
         for slot in free:
-            self._dispose(slot)
-        self._assign()
+            self._slots.dispose(slot)
+        self._slots.assign()
         await asyncio.gather(*(slot.task for slot in free if slot.task is not None))
 
     def close(self) -> None:
@@ -437,16 +386,16 @@ class Pool:
 
         A plain method: it may be called from synchronous code, outside the loop.
         """
-        if self._closing:
+        if self._slots.closing:
             return
-        self._closing = True
+        self._slots.closing = True
         # Connections still rolling back after release are closed too: the server rolls
         # back a transaction whose connection closes, and a stalled link cannot then
         # keep wait_closed() waiting forever.
         for slot in self._slots.in_state(State.CLEANING):
             assert slot.conn is not None
             slot.conn.close()
-        self._assign()
+        self._slots.assign()
 
     def terminate(self) -> None:
         """Close the pool and, at once, every connection in use as well.
@@ -459,7 +408,7 @@ class Pool:
             slot.conn.close()
             # In use: gone once released; cleaning: gone when its rollback task ends.
             self._slots.move(slot, State.CLOSING)
-        self._assign()
+        self._slots.assign()
 
     async def wait_closed(self) -> None:
         """Wait until every connection is released and closed.
@@ -467,16 +416,8 @@ class Pool:
         Called on an open pool (without close() first), it closes the pool first.
         """
         self.close()
-        loop = asyncio.get_running_loop()
-        while self._slots.count(*BUSY):
-            if self._drained is None or self._drained.done():
-                self._drained = loop.create_future()
-            await asyncio.shield(self._drained)
-        while tasks := [
-            slot.task
-            for slot in self._slots.in_state(State.CLOSING)
-            if slot.task is not None and not slot.task.done()
-        ]:
+        await self._slots.drained()
+        while tasks := self._slots.closing_tasks():
             await asyncio.gather(*tasks, return_exceptions=True)
         # Aborted transports drop their sockets in a callback scheduled for the next
         # loop iteration; let it run so nothing is left open when the caller's loop ends.
@@ -491,7 +432,7 @@ class Pool:
     # -- helpers ---------------------------------------------------------------
 
     def _check_open(self) -> None:
-        if self._closing:
+        if self._slots.closing:
             raise self._closed_error()
 
     def _closed_error(self) -> PoolClosedError:
@@ -501,40 +442,20 @@ class Pool:
         return self._recycle >= 0 and self._loop.time() - slot.born > self._recycle
 
     def _needs_ping(self, slot: Slot) -> bool:
-        if self._pre_ping_idle is None:
-            return False
-        return self._loop.time() - slot.idle_since >= self._pre_ping_idle
+        idle = self._pre_ping_idle
+        return idle is not None and self._loop.time() - slot.idle_since >= idle
 
     def _discard(self, slot: Slot) -> None:
         """Close and forget a slot that left the pool, then let the next waiter in."""
-        self._dispose(slot)
-        self._assign()
+        self._slots.dispose(slot)
+        self._slots.assign()
 
-    def _dispose(self, slot: Slot) -> None:
-        """Take a slot out of the pool and close its connection (politely when idle)."""
-        conn = slot.conn
-        if slot.state is State.CLOSING:
-            if slot.task is None:  # terminate() closed it; its holder gave it up
-                self._slots.remove(slot)
-        elif conn is None or conn.closed:
-            self._slots.remove(slot)
-        elif conn.busy:
-            conn.close()
-            self._slots.remove(slot)
-        else:
-            self._slots.move(slot, State.CLOSING)
-            slot.task = self._loop.create_task(self._close(slot, conn))
-
-    async def _close(self, slot: Slot, conn: Connection) -> None:
-        """Close a connection that left the pool, then forget its slot."""
-        try:
-            await conn.ensure_closed()
-        finally:
-            slot.task = None
-            self._slots.remove(slot)
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """A task on the pool's loop (which need not be running: close() from sync code)."""
+        return self._loop.create_task(coro)
 
     def __repr__(self) -> str:
-        state = "closed" if self._closing else "open"
+        state = "closed" if self._slots.closing else "open"
         return (
             f"<aiomysql.Pool {state} size={self.size} free={self.freesize} "
             f"minsize={self._minsize} maxsize={self._maxsize}>"
