@@ -55,7 +55,8 @@ class Slot:
     born: float = 0.0
     #: Loop time the connection last became free (for ``pre_ping_idle``).
     idle_since: float = 0.0
-    #: The rollback/reset while CLEANING, the polite close while CLOSING.
+    #: The rollback/reset while CLEANING (kept if terminate() cuts it short), the
+    #: polite close while CLOSING.
     task: asyncio.Task[None] | None = None
 
 
