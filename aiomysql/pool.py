@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import enum
 import logging
 import sys
-from collections import deque
+from collections.abc import Coroutine
 from typing import Any
 
 from ._context import AwaitableContext
+from ._pool_slots import LIVE, Slot, SlotTable, State
 from .connection import Connection, connect
 from .errors import InterfaceError, OperationalError
 
@@ -56,22 +56,15 @@ class PoolStats:
     timeouts: int = 0
 
 
-class _Signal(enum.Enum):
-    """What a queued acquire() is woken with, when it is not a connection."""
-
-    SLOT = "a slot was freed and reserved (counted in _opening) for the woken waiter"
-    CLOSED = "the pool was closed"
-
-
-_Handoff = Connection | _Signal
-
-
 class Pool:
     """A connection pool; create it with ``await create_pool(...)``.
 
     It holds between ``minsize`` and ``maxsize`` connections (``maxsize=0``: no limit).
     ``acquire()`` hands out a free connection, opens one while there is room, or
     queues (first come, first served) until one is released.
+
+    The bookkeeping (a slot per connection, the queue of acquires and who gets which
+    slot) is the synchronous ``SlotTable`` of ``_pool_slots``; this class does the I/O.
     """
 
     def __init__(
@@ -107,17 +100,9 @@ class Pool:
         self._reset_on_release = reset_on_release
         self._conn_kwargs = dict(kwargs, echo=self._echo)
 
-        self._free: deque[Connection] = deque()
-        self._used: set[Connection] = set()
-        self._cleaning: dict[Connection, asyncio.Task[None]] = {}
-        self._opening = 0
-        self._terminated: set[Connection] = set()
-        self._born: dict[Connection, float] = {}
-        self._idle_since: dict[Connection, float] = {}
-        self._waiters: deque[asyncio.Future[_Handoff]] = deque()
-        self._closers: set[asyncio.Task[None]] = set()
-        self._drained: asyncio.Future[None] | None = None
-        self._closing = False
+        # Bound on first use: create_pool() may be called outside the loop it runs on.
+        self._bound_loop: asyncio.AbstractEventLoop | None = None
+        self._slots = SlotTable(maxsize, self._too_old, self._spawn)
         self._stats = PoolStats()
 
     # -- properties ----------------------------------------------------------
@@ -140,21 +125,42 @@ class Pool:
     @property
     def size(self) -> int:
         """Connections the pool holds: free, in use (or being cleaned) and being opened."""
-        return len(self._free) + len(self._used) + len(self._cleaning) + self._opening
+        return self._slots.count(*LIVE)
 
     @property
     def freesize(self) -> int:
         """Connections ready to be handed out."""
-        return len(self._free)
+        return self._slots.count(State.FREE)
 
     @property
     def closed(self) -> bool:
         """True once close() or terminate() was called: acquire() is refused."""
-        return self._closing
+        return self._slots.closing
 
     def stats(self) -> PoolStats:
         """A snapshot of the pool's counters."""
-        return dataclasses.replace(self._stats)
+        return dataclasses.replace(
+            self._stats, opened=self._slots.opened, closed=self._slots.closed
+        )
+
+    # Private names other libraries read (read-only views of the slots):
+
+    @property
+    def _used(self) -> frozenset[Connection]:
+        """Connections in use; peewee-async reads ``pool._used``."""
+        return frozenset(self._slots.conns(State.IN_USE))
+
+    @property
+    def _free(self) -> tuple[Connection, ...]:
+        """Free connections, longest idle first; tortoise-orm iterates ``pool._free``."""
+        return tuple(self._slots.conns(State.FREE))
+
+    @property
+    def _loop(self) -> asyncio.AbstractEventLoop:
+        """The loop the pool works on (upstream aiomysql has ``pool._loop``)."""
+        if self._bound_loop is None:
+            self._bound_loop = asyncio.get_running_loop()
+        return self._bound_loop
 
     # -- acquiring -------------------------------------------------------------
 
@@ -202,7 +208,7 @@ class Pool:
         raise PoolTimeoutError(
             0,
             f"no connection available within {delay} s (pool size {self.size}, "
-            f"maxsize {self._maxsize}, {len(self._waiters)} other tasks waiting)",
+            f"maxsize {self._maxsize}, {len(self._slots.waiters)} other tasks waiting)",
         ) from None
 
     async def _acquire(self) -> Connection:
@@ -210,108 +216,86 @@ class Pool:
         try:
             await self._fill()
         except Exception as exc:
-            if not self._free:
+            if not self.freesize:
                 raise
             logger.info("pool: could not open a connection to keep minsize: %s", exc)
-        conn, fresh = await self._obtain()
-        if not fresh and not await self._vet(conn):
-            conn = self._adopt(await self._open_slot())
-        if self._closing:  # closed while this acquire was under way
-            self._drop_in_use(conn)
-            self._maybe_drained()
-            raise self._closed_error()
+        slot = await self._claim()
+        if slot.conn is not None:
+            if await self._vet(slot):
+                self._stats.acquired += 1
+                return slot.conn
+            slot = self._replace(slot)
+        conn = await self._open(slot)
         self._stats.acquired += 1
         return conn
 
-    async def _obtain(self) -> tuple[Connection, bool]:
-        """A connection now counted as used, and whether it was just opened."""
-        self._check_open()
-        conn = self._pop_free()
-        if conn is not None:
-            return conn, False
-        if self._has_room():
-            self._opening += 1
-            return self._adopt(await self._open_slot()), True
-        got = await self._wait()
-        if isinstance(got, Connection):
-            return got, False
-        if got is _Signal.CLOSED:
+    async def _claim(self) -> Slot:
+        """Queue for a slot: an IN_USE one with a connection, or an OPENING one (room)."""
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[Slot | None] = loop.create_future()
+        self._slots.waiters.append(fut)
+        self._slots.assign()
+        if not fut.done():
+            self._stats.waits += 1
+            start = loop.time()
+            try:
+                await fut
+            except BaseException:
+                if fut.done() and not fut.cancelled():
+                    self._give_back(fut.result())
+                elif fut in self._slots.waiters:
+                    self._slots.waiters.remove(fut)
+                raise
+            finally:
+                self._stats.wait_time += loop.time() - start
+        slot = fut.result()
+        if slot is None:
             raise self._closed_error()
-        return self._adopt(await self._open_slot()), True
+        return slot
 
-    def _pop_free(self) -> Connection | None:
-        while self._free:
-            conn = self._free.popleft()
-            if conn.closed or self._too_old(conn):
-                self._dispose(conn)
-                continue
-            self._used.add(conn)
-            return conn
-        return None
+    def _give_back(self, slot: Slot | None) -> None:
+        """Pass on a slot a waiter was handed but cannot use (it was cancelled meanwhile)."""
+        if slot is not None and slot.state is State.IN_USE:
+            self._make_free(slot)
+        elif slot is not None:  # room to open one, or a connection terminate() closed
+            self._discard(slot)
 
-    async def _vet(self, conn: Connection) -> bool:
-        """Whether ``conn`` may be handed out; if not, its slot is turned into an opening one."""
-        ok = not conn.closed and not self._too_old(conn)
-        if ok and self._needs_ping(conn):
+    async def _vet(self, slot: Slot) -> bool:
+        """Whether the connection of a slot that was free may be handed out."""
+        conn = slot.conn
+        assert conn is not None
+        ok = not conn.closed and not self._too_old(slot)
+        if ok and self._needs_ping(slot):
             try:
                 await conn.ping(reconnect=False)
             except Exception as exc:
                 logger.info("pool: dropping a connection that failed its ping: %s", exc)
                 ok = False
             except BaseException:
-                self._drop_in_use(conn)
-                self._slot_freed()
+                self._discard(slot)
                 raise
-        if not ok:
-            self._drop_in_use(conn)
-            self._opening += 1
+        if self._slots.closing:  # closed while this acquire was under way
+            self._discard(slot)
+            raise self._closed_error()
         return ok
 
-    def _drop_in_use(self, conn: Connection) -> None:
-        if conn in self._used:
-            self._dispose(conn)
-        else:  # terminate() already closed and counted it
-            self._forget(conn)
-
-    async def _wait(self) -> _Handoff:
-        loop = asyncio.get_running_loop()
-        fut: asyncio.Future[_Handoff] = loop.create_future()
-        self._waiters.append(fut)
-        self._stats.waits += 1
-        start = loop.time()
-        try:
-            return await fut
-        except BaseException:
-            if fut.done() and not fut.cancelled():
-                self._give_back(fut.result())
-            elif fut in self._waiters:
-                self._waiters.remove(fut)
-            raise
-        finally:
-            self._stats.wait_time += loop.time() - start
-
-    def _give_back(self, got: _Handoff) -> None:
-        """Pass on what a waiter was handed but cannot use (it was cancelled meanwhile)."""
-        if isinstance(got, Connection):
-            if got in self._used:
-                self._used.discard(got)
-                self._put_free(got)
-            else:  # terminate() already closed and counted it
-                self._forget(got)
-        elif got is _Signal.SLOT:
-            self._opening -= 1
-            self._slot_freed()
+    def _replace(self, slot: Slot) -> Slot:
+        """Close the connection of an unusable slot and reserve its room for a new one."""
+        self._slots.dispose(slot)
+        fresh = self._slots.new()
+        self._slots.assign()
+        return fresh
 
     async def _fill(self) -> None:
         """Open connections until the pool holds at least ``minsize``."""
         while self.size < self._minsize:
             self._check_open()
-            self._opening += 1
-            conn = await self._open_slot()
-            self._put_free(conn)
+            slot = self._slots.new()
+            await self._open(slot)
+            self._make_free(slot)
 
-    async def _open_slot(self) -> Connection:
-        """Open a connection into a slot already counted in ``_opening``.
+    async def _open(self, slot: Slot) -> Connection:
+        """Open the connection of an OPENING slot, which is then IN_USE.
 
         The slot is given up if opening fails or the pool was closed meanwhile.
         """
@@ -319,16 +303,11 @@ class Pool:
             self._check_open()
             conn = await connect(**self._conn_kwargs)
         except BaseException:
-            self._opening -= 1
-            self._slot_freed()
+            self._discard(slot)
             raise
-        self._opening -= 1
-        self._stats.opened += 1
-        now = asyncio.get_running_loop().time()
-        self._born[conn] = self._idle_since[conn] = now
-        if self._closing:
-            self._dispose(conn)
-            self._slot_freed()
+        self._slots.attach(slot, conn, self._loop.time())
+        if self._slots.closing:
+            self._discard(slot)
             raise self._closed_error()
         return conn
 
@@ -341,31 +320,31 @@ class Pool:
         connection is reset instead) in the background; awaiting the result waits for
         that. A closed or busy connection, or any once the pool is closed, is closed.
         """
-        loop = asyncio.get_running_loop()
-        done: asyncio.Future[None] = loop.create_future()
+        done: asyncio.Future[None] = self._loop.create_future()
         done.set_result(None)
-        if conn in self._terminated:
-            self._terminated.discard(conn)
+        slot = self._slots.of(conn)
+        if slot is not None and slot.state is State.CLOSING and slot.task is None:
+            self._discard(slot)  # terminate() closed it while it was in use
             return done
-        if conn not in self._used:
+        if slot is None or slot.state is not State.IN_USE:
             raise InterfaceError(
                 0, f"{conn!r} was not acquired from this pool, or was already released"
             )
-        self._used.discard(conn)
         self._stats.released += 1
-        if self._closing or conn.closed or conn.busy:
-            self._dispose(conn)
-            self._slot_freed()
+        if self._slots.closing or conn.closed or conn.busy:
+            self._discard(slot)
             return done
         if self._reset_on_release or conn.get_transaction_status():
-            task = loop.create_task(self._clean(conn))
-            self._cleaning[conn] = task
+            self._slots.move(slot, State.CLEANING)
+            task = slot.task = self._loop.create_task(self._clean(slot))
             return asyncio.shield(task)
-        self._put_free(conn)
+        self._make_free(slot)
         return done
 
-    async def _clean(self, conn: Connection) -> None:
+    async def _clean(self, slot: Slot) -> None:
         """Roll back (or reset) a released connection, then make it free again."""
+        conn = slot.conn
+        assert conn is not None
         ok = False
         try:
             if self._reset_on_release:
@@ -376,82 +355,60 @@ class Pool:
         except Exception as exc:
             logger.info("pool: dropping a connection that failed to roll back: %s", exc)
         finally:
-            if self._cleaning.pop(conn, None) is not None:  # else terminate() took it
-                if ok and not self._closing and not conn.closed:
-                    self._put_free(conn)
-                else:
-                    self._dispose(conn)
-                    self._slot_freed()
+            slot.task = None
+            if ok and slot.state is State.CLEANING and not conn.closed:
+                self._make_free(slot)
+            else:  # failed, or close() / terminate() closed it meanwhile
+                self._discard(slot)
 
-    def _put_free(self, conn: Connection) -> None:
-        """Hand ``conn`` to the first waiter, or keep it free."""
-        if self._closing:
-            self._dispose(conn)
-            self._slot_freed()
-            return
-        self._idle_since[conn] = asyncio.get_running_loop().time()
-        while self._waiters:
-            fut = self._waiters.popleft()
-            if not fut.done():
-                self._used.add(conn)
-                fut.set_result(conn)
-                return
-        conn._shrink_buffers()
-        self._free.append(conn)
-
-    def _slot_freed(self) -> None:
-        """A connection left the pool: let the first waiter open one in its place."""
-        while self._waiters and not self._closing:
-            fut = self._waiters.popleft()
-            if not fut.done():
-                self._opening += 1
-                fut.set_result(_Signal.SLOT)
-                return
-        self._maybe_drained()
+    def _make_free(self, slot: Slot) -> None:
+        """Put a slot's connection back in the pool (or in the hands of the first waiter)."""
+        conn = slot.conn
+        assert conn is not None
+        slot.idle_since = self._loop.time()
+        self._slots.move(slot, State.FREE)
+        self._slots.assign()
+        if slot.state is State.FREE:  # nobody waited: it stays idle
+            conn._shrink_buffers()
 
     # -- closing ---------------------------------------------------------------
 
     async def clear(self) -> None:
         """Close all free connections; the next acquire() opens ``minsize`` again."""
-        conns = list(self._free)
-        self._free.clear()
-        for conn in conns:
-            self._forget(conn)
-            self._stats.closed += 1
-        await asyncio.gather(*(conn.ensure_closed() for conn in conns))
+        free = self._slots.in_state(State.FREE)
+        for slot in free:
+            self._slots.dispose(slot)
+        self._slots.assign()
+        await asyncio.gather(*(slot.task for slot in free if slot.task is not None))
 
     def close(self) -> None:
-        """Refuse further acquire(); close free connections now, used ones on release."""
-        if self._closing:
+        """Refuse further acquire(); close free connections now, used ones on release.
+
+        A plain method: it may be called from synchronous code, outside the loop.
+        """
+        if self._slots.closing:
             return
-        self._closing = True
-        while self._waiters:
-            fut = self._waiters.popleft()
-            if not fut.done():
-                fut.set_result(_Signal.CLOSED)
-        while self._free:
-            self._dispose(self._free.popleft())
+        self._slots.closing = True
         # Connections still rolling back after release are closed too: the server rolls
         # back a transaction whose connection closes, and a stalled link cannot then
         # keep wait_closed() waiting forever.
-        for conn in list(self._cleaning):
-            conn.close()
-        self._maybe_drained()
+        for slot in self._slots.in_state(State.CLEANING):
+            assert slot.conn is not None
+            slot.conn.close()
+        self._slots.assign()
 
     def terminate(self) -> None:
-        """Close the pool and, at once, every connection in use as well."""
+        """Close the pool and, at once, every connection in use as well.
+
+        A plain method: it may be called from synchronous code, outside the loop.
+        """
         self.close()
-        for conn in list(self._used):
-            self._forget(conn)
-            self._stats.closed += 1
-            conn.close()
-            self._terminated.add(conn)
-        for conn in list(self._cleaning):
-            self._forget(conn)
-            self._stats.closed += 1
-            conn.close()
-        self._cleaning.clear()
-        self._maybe_drained()
+        for slot in self._slots.in_state(State.IN_USE, State.CLEANING):
+            assert slot.conn is not None
+            slot.conn.close()
+            # In use: gone once released; cleaning: gone when its rollback task ends.
+            self._slots.move(slot, State.CLOSING)
+        self._slots.assign()
 
     async def wait_closed(self) -> None:
         """Wait until every connection is released and closed.
@@ -459,13 +416,9 @@ class Pool:
         Called on an open pool (without close() first), it closes the pool first.
         """
         self.close()
-        loop = asyncio.get_running_loop()
-        while self._used or self._cleaning or self._opening:
-            if self._drained is None or self._drained.done():
-                self._drained = loop.create_future()
-            await asyncio.shield(self._drained)
-        while self._closers:
-            await asyncio.gather(*list(self._closers), return_exceptions=True)
+        await self._slots.drained()
+        while tasks := self._slots.closing_tasks():
+            await asyncio.gather(*tasks, return_exceptions=True)
         # Aborted transports drop their sockets in a callback scheduled for the next
         # loop iteration; let it run so nothing is left open when the caller's loop ends.
         await asyncio.sleep(0)
@@ -479,59 +432,30 @@ class Pool:
     # -- helpers ---------------------------------------------------------------
 
     def _check_open(self) -> None:
-        if self._closing:
+        if self._slots.closing:
             raise self._closed_error()
 
     def _closed_error(self) -> PoolClosedError:
         return PoolClosedError(0, "Cannot acquire a connection: the pool is closed")
 
-    def _has_room(self) -> bool:
-        return not self._maxsize or self.size < self._maxsize
+    def _too_old(self, slot: Slot) -> bool:
+        return self._recycle >= 0 and self._loop.time() - slot.born > self._recycle
 
-    def _adopt(self, conn: Connection) -> Connection:
-        self._used.add(conn)
-        return conn
+    def _needs_ping(self, slot: Slot) -> bool:
+        idle = self._pre_ping_idle
+        return idle is not None and self._loop.time() - slot.idle_since >= idle
 
-    def _too_old(self, conn: Connection) -> bool:
-        if self._recycle < 0:
-            return False
-        age = asyncio.get_running_loop().time() - self._born.get(conn, 0.0)
-        return age > self._recycle
+    def _discard(self, slot: Slot) -> None:
+        """Close and forget a slot that left the pool, then let the next waiter in."""
+        self._slots.dispose(slot)
+        self._slots.assign()
 
-    def _needs_ping(self, conn: Connection) -> bool:
-        if self._pre_ping_idle is None:
-            return False
-        idle = asyncio.get_running_loop().time() - self._idle_since.get(conn, 0.0)
-        return idle >= self._pre_ping_idle
-
-    def _forget(self, conn: Connection) -> None:
-        self._used.discard(conn)
-        self._terminated.discard(conn)
-        self._born.pop(conn, None)
-        self._idle_since.pop(conn, None)
-
-    def _dispose(self, conn: Connection) -> None:
-        """Close a connection the pool no longer counts (politely when it is idle)."""
-        self._forget(conn)
-        self._stats.closed += 1
-        if conn.closed:
-            return
-        if conn.busy:
-            conn.close()
-            return
-        task = asyncio.get_running_loop().create_task(conn.ensure_closed())
-        self._closers.add(task)
-        task.add_done_callback(self._closers.discard)
-
-    def _maybe_drained(self) -> None:
-        drained = self._drained
-        if drained is None or drained.done():
-            return
-        if not (self._used or self._cleaning or self._opening):
-            drained.set_result(None)
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """A task on the pool's loop (which need not be running: close() from sync code)."""
+        return self._loop.create_task(coro)
 
     def __repr__(self) -> str:
-        state = "closed" if self._closing else "open"
+        state = "closed" if self._slots.closing else "open"
         return (
             f"<aiomysql.Pool {state} size={self.size} free={self.freesize} "
             f"minsize={self._minsize} maxsize={self._maxsize}>"
@@ -539,6 +463,8 @@ class Pool:
 
 
 async def _create(pool: Pool) -> Pool:
+    if pool._bound_loop is None:  # create_pool() was called outside the loop
+        pool._bound_loop = asyncio.get_running_loop()
     try:
         await pool._fill()
     except BaseException:

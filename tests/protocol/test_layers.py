@@ -59,6 +59,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "aiomysql._row_shapes",
             "aiomysql.cursors",
             "aiomysql.connection",
+            "aiomysql._pool_slots",
             "aiomysql.pool",
             "aiomysql.testing",
         ),
