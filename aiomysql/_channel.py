@@ -129,7 +129,10 @@ class Channel:
 
     def format_query(self, query: str, args: Any) -> str:
         """``query`` with ``args`` escaped into its placeholders, as cursors send it."""
-        return converters.format_query(query, args, self.encoders, self.no_backslash_escapes())
+        core = self.core  # no_backslash_escapes() inline: this runs once per statement
+        status = core.server_status if core is not None else 0
+        no_backslash_escapes = bool(status & _NO_BACKSLASH_ESCAPES)
+        return converters.format_query(query, args, self.encoders, no_backslash_escapes)
 
     def escape(self, obj: Any) -> str:
         """``obj`` as an SQL literal, for the connection's escaping mode."""
@@ -275,15 +278,15 @@ class Channel:
         if self._echo:
             logger.info("%s", sql.decode(self.encoding, "replace"))
         request = core.send_command(commands.com_query(sql))
-        with self._io_errors:
-            try:
-                wire = self.wire
-                if wire is None:
-                    raise closed_error()
-                wire.write(request)
-            except BaseException:
-                self.abort_if_unsettled()
-                raise
+        try:
+            wire = self.wire
+            if wire is None:
+                raise closed_error()
+            wire.write(request)
+        except BaseException as exc:
+            self.abort_if_unsettled()
+            self._io_errors.raise_for(exc)
+            raise
 
     def send_query(self, sql: bytes) -> None:
         """Send one COM_QUERY without waiting: ``read_query_result()`` must come next.
@@ -321,54 +324,54 @@ class Channel:
         One coroutine for the whole result (no next_event layer): every await of a
         nested coroutine costs on each wake-up, and a point select wakes up per query.
         """
-        with self._io_errors:
-            try:
-                core, wire = self.core, self.wire
-                if core is None or wire is None:
-                    raise closed_error()
-                if not core.has_enough_data():  # usually: the server has not answered yet
-                    await wire.wait_data()
+        try:
+            core, wire = self.core, self.wire
+            if core is None or wire is None:
+                raise closed_error()
+            if not core.has_enough_data():  # usually: the server has not answered yet
+                await wire.wait_data()
+            event = core.next_event()
+            while event is ev.NEED_DATA:
+                await wire.wait_data()
                 event = core.next_event()
-                while event is ev.NEED_DATA:
-                    await wire.wait_data()
-                    event = core.next_event()
-                if not isinstance(event, ev.ResultSetHeader):
-                    if isinstance(event, ev.LocalInfileRequest):
-                        event = await self._answer_local_infile(core, wire, event.filename)
-                    if isinstance(event, OkPacket):
-                        result = Result.from_ok(event)
-                        self.last_result = result
-                        self.last_ok = event
-                        return result
-                    if not isinstance(event, ev.ResultSetHeader):
-                        raise InterfaceError(0, f"unexpected protocol event {event!r}")
-                result = Result(event.columns, event.description)
-                self.last_result = result
-                if unbuffered:
-                    result.rows = []
-                    self._unbuffered = result
+            if not isinstance(event, ev.ResultSetHeader):
+                if isinstance(event, ev.LocalInfileRequest):
+                    event = await self._answer_local_infile(core, wire, event.filename)
+                if isinstance(event, OkPacket):
+                    result = Result.from_ok(event)
+                    self.last_result = result
+                    self.last_ok = event
                     return result
-                rows: list[tuple[Any, ...]] | None = None
-                while True:
-                    event = core.next_event()
-                    if event is ev.NEED_DATA:
-                        await wire.wait_data()
-                    elif isinstance(event, ev.RowBatch):
-                        if rows is None:
-                            rows = event.rows  # a fresh list per batch: ours to keep
-                        else:
-                            rows += event.rows
+                if not isinstance(event, ev.ResultSetHeader):
+                    raise InterfaceError(0, f"unexpected protocol event {event!r}")
+            result = Result(event.columns, event.description)
+            self.last_result = result
+            if unbuffered:
+                result.rows = []
+                self._unbuffered = result
+                return result
+            rows: list[tuple[Any, ...]] | None = None
+            while True:
+                event = core.next_event()
+                if event is ev.NEED_DATA:
+                    await wire.wait_data()
+                elif isinstance(event, ev.RowBatch):
+                    if rows is None:
+                        rows = event.rows  # a fresh list per batch: ours to keep
                     else:
-                        assert isinstance(event, ev.ResultSetEnd)
-                        _end_result(result, event)
-                        if rows is None:
-                            rows = []
-                        result.rows = rows
-                        result.affected_rows = len(rows)
-                        return result
-            except BaseException:
-                self.abort_if_unsettled()
-                raise
+                        rows += event.rows
+                else:
+                    assert isinstance(event, ev.ResultSetEnd)
+                    _end_result(result, event)
+                    if rows is None:
+                        rows = []
+                    result.rows = rows
+                    result.affected_rows = len(rows)
+                    return result
+        except BaseException as exc:
+            self.abort_if_unsettled()
+            self._io_errors.raise_for(exc)
+            raise
 
     async def read_unbuffered_rows(self, result: Result) -> list[tuple[Any, ...]]:
         """Next batch of rows of an unbuffered result; an empty list once it is complete."""

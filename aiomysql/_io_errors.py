@@ -84,11 +84,19 @@ class map_io_errors:  # noqa: N801 - used like a function: ``with map_io_errors(
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> Literal[False]:
-        if exc is None:
-            return False
+        if exc is not None:
+            self.raise_for(exc)
+        return False
+
+    def raise_for(self, exc: BaseException) -> None:
+        """Raise the DB-API error for ``exc`` if it is an I/O failure; else return.
+
+        For the per-statement paths' own ``except`` clauses, which cost nothing until
+        something fails (a ``with`` costs two calls per statement).
+        """
         error = translate(exc, self.stage, self.address, self.timeout)
         if error is None:
-            return False
+            return
         if error.__cause__ is None:
             error.__cause__ = exc
-        raise error.with_traceback(tb)
+        raise error.with_traceback(exc.__traceback__)

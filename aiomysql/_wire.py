@@ -61,10 +61,10 @@ class Wire(asyncio.BufferedProtocol):
 
     def buffer_updated(self, nbytes: int) -> None:
         core = self.core
-        core.buffer_updated(nbytes)
+        enough = core.buffer_updated(nbytes)
         waiter = self._waiter
         if waiter is not None:
-            if core.has_enough_data():
+            if enough:
                 self._waiter = None
                 if not waiter.done():
                     waiter.set_result(None)

@@ -56,7 +56,8 @@ _RESULT = State.RESULT
 _MORE = State.MORE_RESULTS
 _COLUMNS = State.COLUMNS
 _ROWS = State.ROWS
-_TRANSITIONS = TRANSITIONS
+# Tuples, not the table's frozensets: membership by identity is about twice as fast.
+_TRANSITIONS = {state: tuple(targets) for state, targets in TRANSITIONS.items()}
 
 
 class ClientCore(ReceiveBuffer):

@@ -65,11 +65,13 @@ class ReceiveBuffer:
             buf[:unread] = buf[pos : pos + unread]  # via a copy: the ranges may overlap
         self._pos, self._end = 0, unread
 
-    def buffer_updated(self, nbytes: int) -> None:
-        """``nbytes`` were written at the start of the last ``get_buffer`` view."""
-        self._end += nbytes
+    def buffer_updated(self, nbytes: int) -> bool:
+        """``nbytes`` were written at the start of the last ``get_buffer`` view; returns
+        has_enough_data() (the transport asks on every read)."""
+        end = self._end = self._end + nbytes
         if nbytes >= self._recv_size and self._recv_size < _RECV_MAX:
             self._recv_size *= 2  # a stream that fills every read: read more at a time
+        return end - self._pos >= self._need
 
     def receive_data(self, data: bytes) -> None:
         """Buffer bytes received from the server (a copy; transports use get_buffer)."""
