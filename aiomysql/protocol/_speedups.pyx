@@ -119,7 +119,7 @@ cdef inline int _digits(const unsigned char *p, Py_ssize_t n, long long *out) no
 
 
 cdef object _decode_int(const unsigned char *p, Py_ssize_t n, object conv):
-    cdef long long v
+    cdef long long v = 0
     cdef bint neg = n > 1 and p[0] == 45  # '-'
     if 0 < n - neg <= 18 and _digits(p + neg, n - neg, &v) == 0:
         return PyLong_FromLongLong(-v if neg else v)
@@ -145,7 +145,6 @@ cdef inline int _exact_float(const unsigned char *p, Py_ssize_t n, double *out) 
     cdef long long m = 0, e = 0
     cdef int ndigits = 0, frac = 0, edigits = 0
     cdef bint neg = False, eneg = False
-    cdef unsigned char c
     if FLT_EVAL_METHOD != 0:
         return -1  # x87 extended precision: double rounding could differ
     if i < n and (p[i] == 45 or p[i] == 43):  # '-', '+'
@@ -191,8 +190,8 @@ cdef inline int _exact_float(const unsigned char *p, Py_ssize_t n, double *out) 
 
 cdef object _decode_float(const unsigned char *p, Py_ssize_t n, object conv):
     cdef char buf[40]
-    cdef char *stop
-    cdef double v
+    cdef char *stop = NULL
+    cdef double v = 0.0
     cdef Py_ssize_t i
     cdef unsigned char c
     if _exact_float(p, n, &v) == 0:
@@ -257,10 +256,14 @@ cdef object _decode_date_c(const unsigned char *p, Py_ssize_t n, object conv):
     return conv(PyBytes_FromStringAndSize(<const char *>p, n))
 
 
+# Microseconds per unit of the last digit of an nf-digit fraction (nf = 0..6).
+cdef long long *_FRACTION_SCALE = [1, 100000, 10000, 1000, 100, 10, 1]
+
+
 cdef object _decode_datetime_c(const unsigned char *p, Py_ssize_t n, object conv):
     cdef int y, mo, d, h, mi, sec
-    cdef long long us = 0, scale = 1
-    cdef Py_ssize_t nf, k
+    cdef long long us = 0
+    cdef Py_ssize_t nf
     if (
         (n == 19 or (21 <= n <= 26 and p[19] == 46))
         and p[4] == 45 and p[7] == 45 and p[10] == 32 and p[13] == 58 and p[16] == 58
@@ -276,9 +279,7 @@ cdef object _decode_datetime_c(const unsigned char *p, Py_ssize_t n, object conv
             _valid_date(y, mo, d) and 0 <= h < 24 and 0 <= mi < 60 and 0 <= sec < 60
             and (nf == 0 or _digits(p + 20, nf, &us) == 0)
         ):
-            for k in range(6 - nf):
-                scale *= 10
-            return datetime_new(y, mo, d, h, mi, sec, <int>(us * scale), None)
+            return datetime_new(y, mo, d, h, mi, sec, <int>(us * _FRACTION_SCALE[nf]), None)
     # zero or invalid: decoders.decode_datetime returns the text
     return conv(PyBytes_FromStringAndSize(<const char *>p, n))
 
@@ -391,7 +392,7 @@ cdef inline Py_ssize_t _check_span(Py_ssize_t size, Py_ssize_t pos, Py_ssize_t e
 
 def decode_text_row(data, Py_ssize_t pos, Py_ssize_t end, tuple plan):
     """Decode one text-protocol row whose payload is ``data[pos:end]``."""
-    cdef Py_ssize_t size
+    cdef Py_ssize_t size = 0
     cdef const unsigned char *buf = _contents(data, &size)
     _check_span(size, pos, end)
     cdef bytes kinds = _plan_kinds(plan)
@@ -404,7 +405,7 @@ def decode_text_rows(data, Py_ssize_t pos, Py_ssize_t end, int seq, tuple plan, 
     Same contract as rows.decode_text_rows: stops before an incomplete packet, a packet
     of MAX_FRAME bytes or more, or a packet that is not a row; returns (pos, seq).
     """
-    cdef Py_ssize_t size
+    cdef Py_ssize_t size = 0
     cdef const unsigned char *buf = _contents(data, &size)
     _check_span(size, pos, end)
     cdef bytes kinds = _plan_kinds(plan)
@@ -431,11 +432,12 @@ def decode_text_rows(data, Py_ssize_t pos, Py_ssize_t end, int seq, tuple plan, 
 def packets_end(data, Py_ssize_t pos, Py_ssize_t end, Py_ssize_t count):
     """Where ``count`` frames from ``data[pos]`` end, or -1; same contract as
     packets.packets_end."""
-    cdef Py_ssize_t size, p = pos, i
+    cdef Py_ssize_t size = 0, p = pos
     cdef const unsigned char *buf = _contents(data, &size)
     if pos < 0 or end > size:
         raise _ProtocolError(f"packet span {pos}:{end} outside a buffer of {size} bytes")
-    for i in range(count):
+    while count > 0:
+        count -= 1
         if end - p < 4:
             return -1
         p += 4 + (buf[p] | buf[p + 1] << 8 | buf[p + 2] << 16)
@@ -446,7 +448,7 @@ def packets_end(data, Py_ssize_t pos, Py_ssize_t end, Py_ssize_t count):
 
 def read_packet(data, Py_ssize_t pos, int seq, Py_ssize_t max_packet, Py_ssize_t end=-1):
     """The logical packet at ``data[pos:end]``; same contract as packets.read_packet."""
-    cdef Py_ssize_t size
+    cdef Py_ssize_t size = 0
     cdef const unsigned char *buf = _contents(data, &size)
     cdef Py_ssize_t p = pos, length, total = 0, frames = 0, q, out_pos
     cdef bytes payload
