@@ -50,7 +50,19 @@ def extensions() -> list[Extension]:
         extra_compile_args=["-O2"] if os.name != "nt" else [],
     )
     try:
-        return list(cythonize([ext], language_level=3, quiet=True))
+        return list(
+            cythonize(
+                [ext],
+                language_level=3,
+                quiet=True,
+                # The checks of `cython -Wextra`, so that a build shows them.
+                compiler_directives={
+                    "warn.maybe_uninitialized": True,
+                    "warn.unused": True,
+                    "warn.unused_arg": True,
+                },
+            )
+        )
     except Exception as exc:
         sys.stderr.write(f"WARNING: cythonize failed ({exc}); installing without speedups.\n")
         return []

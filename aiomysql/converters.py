@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from math import isfinite as _isfinite
 from typing import Any
 
 from .decoders import decoders, is_builtin_decoder
 from .errors import ProgrammingError
-from .protocol._impl import speedups as _speedups
+from .protocol import _impl
+from .protocol import escaping as _escaping
+from .protocol.escaping import Encoder
+from .protocol.escaping import escape_value as _escape
 
 __all__ = [
     "Encoder",
@@ -26,48 +29,14 @@ __all__ = [
     "literal",
 ]
 
-Encoder = Callable[[Any, Mapping[type, "Encoder"]], str]
-
 # --- strings --------------------------------------------------------------------------
 
-# Backslash mode (the server default) escapes what the MySQL lexer treats specially
-# inside a quoted string. With NO_BACKSLASH_ESCAPES a backslash is an ordinary
-# character and only the quote needs doubling.
-_BACKSLASH_ESCAPES = (
-    ("\\", "\\\\"),  # first, so the backslashes added below are not doubled
-    ("\0", "\\0"),
-    ("\n", "\\n"),
-    ("\r", "\\r"),
-    ("'", "\\'"),
-    ('"', '\\"'),
-    ("\x1a", "\\Z"),
-)
-
-
-def _check_encodable(s: str) -> None:
-    # Lone surrogates ('\ud800') cannot be sent in any charset; reject them here, at
-    # escaping time, with a clear error instead of a UnicodeEncodeError later.
-    # Other characters the connection charset cannot represent (e.g. '€' on latin2)
-    # are reported by the connection when it encodes the query.
-    try:
-        s.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ProgrammingError(
-            f"string parameter contains a lone surrogate at index {exc.start} "
-            f"({s[exc.start]!r}); it cannot be sent to the server"
-        ) from None
-
-
-def escape_string(s: str, no_backslash_escapes: bool = False) -> str:
-    """Escape ``s`` for use between single quotes (the quotes are not added)."""
-    if not s.isascii():
-        _check_encodable(s)
-    if no_backslash_escapes:
-        return s.replace("'", "''")
-    for char, escaped in _BACKSLASH_ESCAPES:
-        if char in s:
-            s = s.replace(char, escaped)
-    return s
+# The implementation _impl chose: the compiled twin or protocol.escaping's reference
+# (reachable here as py_escape_string and py_escape_args too).
+escape_string = _impl.escape_string
+escape_args = _impl.escape_args
+py_escape_string = _escaping.escape_string
+py_escape_args = _escaping.escape_args
 
 
 def escape_bytes(b: bytes | bytearray | memoryview) -> str:
@@ -206,22 +175,6 @@ def _effective(
     return mapping
 
 
-def _escape(value: object, mapping: Mapping[type, Encoder]) -> str:
-    cls = type(value)
-    encoder = mapping.get(cls)
-    if encoder is None:
-        for base in cls.__mro__[1:]:  # subclasses: IntEnum, str subclasses, ...
-            encoder = mapping.get(base)
-            if encoder is not None:
-                break
-        else:
-            raise ProgrammingError(
-                f"{cls.__module__}.{cls.__qualname__} is not supported as a query "
-                "parameter; convert it first or pass an encoder for it in conv="
-            )
-    return encoder(value, mapping)
-
-
 def escape_item(
     value: object,
     mapping: Mapping[type, Encoder] | None = None,
@@ -234,13 +187,6 @@ def escape_item(
     with no encoder raises ProgrammingError (never a silent ``str(value)``).
     """
     return _escape(value, _effective(mapping, no_backslash_escapes))
-
-
-def escape_args(
-    args: tuple[Any, ...] | list[Any], mapping: Mapping[type, Encoder]
-) -> tuple[str, ...]:
-    """Each of ``args`` as an SQL literal by ``mapping`` (hot: compiled twin in _speedups)."""
-    return tuple([_escape(arg, mapping) for arg in args])
 
 
 literal = escape_item
@@ -299,13 +245,16 @@ def format_query(
         ) from None
 
 
-# The pure-Python definitions stay reachable under py_* (parity tests); the compiled
-# twins replace them when the accelerator is in use (see protocol/_impl.py).
-py_escape_string = escape_string
-py_escape_args = escape_args
-if _speedups is not None:
-    escape_string = _speedups.escape_string
-    escape_args = _speedups.escape_args
+# The compiled escape_args writes these encoders' output itself for values of exactly
+# their type (a no-op when the pure-Python reference runs).
+_impl.register_encoders(
+    encode_none=_encode_none,
+    encode_int=_encode_int,
+    encode_float=_encode_float,
+    encode_str=_encode_str,
+    encode_str_no_backslash=_encode_str_no_backslash,
+    encode_bytes=_encode_bytes,
+)
 
 # --- conv= ------------------------------------------------------------------------------
 

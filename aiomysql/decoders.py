@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from .constants import FIELD_TYPE
+from .protocol import _impl
 
 __all__ = [
     "Decoder",
@@ -122,6 +123,12 @@ decoders: dict[int, Decoder] = {
     FIELD_TYPE.TIME: decode_timedelta,
     FIELD_TYPE.BIT: decode_bit,
 }
+
+# The compiled row loop builds these values in C when a plan holds these very functions
+# (a no-op when the pure-Python reference runs).
+_impl.register_decoders(
+    decode_decimal=decode_decimal, decode_date=decode_date, decode_datetime=decode_datetime
+)
 
 _BUILTIN_IDS = frozenset(id(fn) for fn in decoders.values())
 

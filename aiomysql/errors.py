@@ -1,4 +1,8 @@
-"""DB-API 2.0 exception hierarchy and the mapping of server error codes onto it."""
+"""DB-API 2.0 exception hierarchy and the mapping of server error codes onto it.
+
+A base module, below every layer (with ``aiomysql.constants``): the sans-IO core in
+``aiomysql.protocol`` raises these classes, so this module imports nothing of aiomysql.
+"""
 
 from __future__ import annotations
 

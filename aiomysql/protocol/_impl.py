@@ -1,8 +1,19 @@
-"""The one place that picks the compiled twin of the hot loops or the pure-Python reference.
+"""The one place that chooses the compiled twin of the hot loops or the pure-Python reference.
 
-The compiled module (``_speedups``, built from Cython when a C compiler is present) is
-used unless it was not built or ``AIOMYSQL_NO_EXTENSIONS`` is set to a non-empty value
-other than ``0``. Everything else imports the hot functions from here.
+``AIOMYSQL_IMPL`` decides, once, at import:
+
+- ``python``: the pure-Python reference (``rows``, ``packets``, ``escaping``);
+- ``c``: the compiled module ``_speedups``; ImportError if it cannot be loaded;
+- unset or empty: the compiled module when it was built, else the reference.
+
+``AIOMYSQL_NO_EXTENSIONS`` set to anything but empty or ``0`` means ``python`` as well;
+together with ``AIOMYSQL_IMPL=c`` it is a contradiction and raises ImportError.
+
+Every module, in this package or above it, takes the hot functions from here and never
+imports ``_speedups`` itself. The compiled module imports nothing from outside
+``aiomysql.protocol`` (and the base modules ``errors``/``constants``): the upper layers
+hand it the callables it may run in C through ``register_decoders`` and
+``register_encoders``, which are no-ops when the reference runs.
 """
 
 from __future__ import annotations
@@ -13,52 +24,141 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
+from . import escaping as _escaping
 from . import packets as _packets
 from . import rows as _rows
+from .escaping import Encoder
+from .rows import Decoder
 
 #: Functions with a compiled twin, by pure-Python home module (see the parity test).
 TWINS: dict[str, tuple[str, ...]] = {
     "aiomysql.protocol.rows": ("decode_text_row", "decode_text_rows"),
     "aiomysql.protocol.packets": ("read_packet", "packets_end"),
-    "aiomysql.converters": ("escape_string", "escape_args"),
+    "aiomysql.protocol.escaping": ("escape_string", "escape_args"),
 }
+#: Functions of the compiled module with no pure twin: they tell it which callables of
+#: the upper layers it may replace by C code (the reference simply calls them).
+HOOKS: tuple[str, ...] = ("register_decoders", "register_encoders")
+
+_OFF = ("", "0")  # AIOMYSQL_NO_EXTENSIONS values that leave it off
 
 
 def pure_twin(name: str) -> Callable[..., Any]:
-    """The pure-Python function twinned by the compiled ``name``.
-
-    A module that swaps in the compiled twin under the public name keeps its own
-    definition as ``py_<name>`` (converters does).
-    """
+    """The pure-Python function twinned by the compiled ``name``."""
     for module_name, names in TWINS.items():
         if name in names:
-            module = importlib.import_module(module_name)
-            fn: Callable[..., Any] = getattr(module, "py_" + name, None) or getattr(module, name)
+            fn: Callable[..., Any] = getattr(importlib.import_module(module_name), name)
             return fn
     raise KeyError(name)
 
 
-def _load() -> ModuleType | None:
-    if os.environ.get("AIOMYSQL_NO_EXTENSIONS", "") not in ("", "0"):
+def _requested() -> str:
+    """What the environment asks for: "c", "python" or "" (compiled when available)."""
+    impl = os.environ.get("AIOMYSQL_IMPL", "")
+    no_extensions = os.environ.get("AIOMYSQL_NO_EXTENSIONS", "") not in _OFF
+    if impl not in ("", "c", "python"):
+        raise ImportError(f"AIOMYSQL_IMPL={impl!r} is not understood: use 'c' or 'python'")
+    if impl == "c" and no_extensions:
+        raise ImportError(
+            "AIOMYSQL_IMPL=c asks for the compiled module but AIOMYSQL_NO_EXTENSIONS="
+            f"{os.environ['AIOMYSQL_NO_EXTENSIONS']!r} forbids it: unset one of them"
+        )
+    return "python" if no_extensions else impl
+
+
+def _load(requested: str) -> ModuleType | None:
+    if requested == "python":
         return None
     try:
         from . import _speedups
-    except ImportError:
+    except ImportError as exc:
+        if requested == "c":
+            raise ImportError(
+                "AIOMYSQL_IMPL=c but the compiled module aiomysql.protocol._speedups cannot "
+                f"be loaded ({exc}); reinstall aiomysql with Cython and a C compiler, or "
+                "unset AIOMYSQL_IMPL to fall back to pure Python"
+            ) from exc
         return None
     return _speedups
 
 
 #: The compiled module in use, or None when the pure-Python reference runs.
-speedups: ModuleType | None = _load()
-#: True when the compiled twin is in use.
+speedups: ModuleType | None = _load(_requested())
+#: "c" when the compiled twin is in use, "python" for the pure-Python reference.
+IMPL: str = "python" if speedups is None else "c"
+#: True when the compiled twin is in use (``IMPL == "c"``).
 USING_EXTENSIONS: bool = speedups is not None
 
 decode_text_row = _rows.decode_text_row
 decode_text_rows = _rows.decode_text_rows
 read_packet = _packets.read_packet
 packets_end = _packets.packets_end
+escape_string = _escaping.escape_string
+escape_args = _escaping.escape_args
 if speedups is not None:
     decode_text_row = speedups.decode_text_row
     decode_text_rows = speedups.decode_text_rows
     read_packet = speedups.read_packet
     packets_end = speedups.packets_end
+    escape_string = speedups.escape_string
+    escape_args = speedups.escape_args
+
+# What the upper layers registered, kept so that compiled() can hand it on too.
+_decoders: dict[str, Decoder] = {}
+_encoders: dict[str, Encoder] = {}
+
+
+def register_decoders(
+    *, decode_decimal: Decoder, decode_date: Decoder, decode_datetime: Decoder
+) -> None:
+    """Name the standard DECIMAL, DATE and DATETIME decoders (``aiomysql.decoders``).
+
+    The compiled row loop recognises these plan entries by identity and builds the
+    value in C; for text it cannot parse it still calls the decoder. The reference
+    always calls them, so this is a no-op for it.
+    """
+    _decoders.update(
+        decode_decimal=decode_decimal, decode_date=decode_date, decode_datetime=decode_datetime
+    )
+    if speedups is not None:
+        speedups.register_decoders(**_decoders)
+
+
+def register_encoders(
+    *,
+    encode_none: Encoder,
+    encode_int: Encoder,
+    encode_float: Encoder,
+    encode_str: Encoder,
+    encode_str_no_backslash: Encoder,
+    encode_bytes: Encoder,
+) -> None:
+    """Name the standard encoders (``aiomysql.converters``) the compiled escape_args may inline.
+
+    Each must give exactly what the compiled fast path gives for a value of exactly
+    that type: ``NULL``, ``repr``, a quoted escaped ASCII string, ``X'<hex>'``.
+    """
+    _encoders.update(
+        encode_none=encode_none,
+        encode_int=encode_int,
+        encode_float=encode_float,
+        encode_str=encode_str,
+        encode_str_no_backslash=encode_str_no_backslash,
+        encode_bytes=encode_bytes,
+    )
+    if speedups is not None:
+        speedups.register_encoders(**_encoders)
+
+
+def compiled() -> ModuleType:
+    """The compiled module even when it is not the one in use (tests compare the twins).
+
+    It is given what the upper layers registered; ImportError when it was not built.
+    """
+    from . import _speedups
+
+    if _decoders:
+        _speedups.register_decoders(**_decoders)
+    if _encoders:
+        _speedups.register_encoders(**_encoders)
+    return _speedups

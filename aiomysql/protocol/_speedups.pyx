@@ -1,5 +1,11 @@
-# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
-"""Compiled twin of the hot loops in packets.py, rows.py and converters.py (same names)."""
+# cython: language_level=3, binding=True, boundscheck=False, wraparound=False, cdivision=True
+"""Compiled twin of the hot loops in packets.py, rows.py and escaping.py (same names).
+
+Chosen (or not) by _impl only. Imports nothing above aiomysql.protocol: the upper layers
+name the decoders and encoders it may run in C through register_decoders and
+register_encoders (called by _impl on their behalf); until then every plan entry and
+encoder is simply called, as the pure-Python reference does.
+"""
 
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
@@ -13,12 +19,12 @@ from cpython.object cimport PyObject_Repr
 from libc.math cimport isfinite
 from libc.string cimport memcpy
 
-from decimal import Decimal
+from decimal import Decimal as _PyDecimal
 
-from ..decoders import decode_date, decode_datetime, decode_decimal
-from ..errors import ProgrammingError
+from .escaping import escape_string as _py_escape_string
+from .escaping import escape_value as _escape_value
 from .packets import MAX_FRAME as _MAX_FRAME_PY
-from .packets import ProtocolError
+from .packets import ProtocolError as _ProtocolError
 
 cdef extern from "Python.h":
     double PyOS_string_to_double(const char *s, char **endptr, PyObject *exc) except? -1.0
@@ -49,14 +55,24 @@ cdef enum:
 cdef object _bytes_decode = bytes.decode
 cdef object _int = int
 cdef object _float = float
-cdef object _decode_decimal = decode_decimal
-cdef object _decode_date = decode_date
-cdef object _decode_datetime = decode_datetime
-cdef object _Decimal = Decimal
+cdef object _Decimal = _PyDecimal
+# The standard decoders of aiomysql.decoders, recognised by identity once registered.
+cdef object _decode_decimal = None
+cdef object _decode_date = None
+cdef object _decode_datetime = None
 
 # The kinds of the plan seen last: a result set's plan is reused for every batch.
 cdef object _last_plan = None
 cdef bytes _last_kinds = b""
+
+
+def register_decoders(*, decode_decimal, decode_date, decode_datetime):
+    """Name the DECIMAL, DATE and DATETIME decoders whose values are built in C."""
+    global _decode_decimal, _decode_date, _decode_datetime, _last_plan
+    _decode_decimal = decode_decimal
+    _decode_date = decode_date
+    _decode_datetime = decode_datetime
+    _last_plan = None  # its kinds were worked out with the old names
 
 
 cdef bytes _plan_kinds(tuple plan):
@@ -103,7 +119,7 @@ cdef inline int _digits(const unsigned char *p, Py_ssize_t n, long long *out) no
 
 
 cdef object _decode_int(const unsigned char *p, Py_ssize_t n, object conv):
-    cdef long long v
+    cdef long long v = 0
     cdef bint neg = n > 1 and p[0] == 45  # '-'
     if 0 < n - neg <= 18 and _digits(p + neg, n - neg, &v) == 0:
         return PyLong_FromLongLong(-v if neg else v)
@@ -129,7 +145,6 @@ cdef inline int _exact_float(const unsigned char *p, Py_ssize_t n, double *out) 
     cdef long long m = 0, e = 0
     cdef int ndigits = 0, frac = 0, edigits = 0
     cdef bint neg = False, eneg = False
-    cdef unsigned char c
     if FLT_EVAL_METHOD != 0:
         return -1  # x87 extended precision: double rounding could differ
     if i < n and (p[i] == 45 or p[i] == 43):  # '-', '+'
@@ -175,8 +190,8 @@ cdef inline int _exact_float(const unsigned char *p, Py_ssize_t n, double *out) 
 
 cdef object _decode_float(const unsigned char *p, Py_ssize_t n, object conv):
     cdef char buf[40]
-    cdef char *stop
-    cdef double v
+    cdef char *stop = NULL
+    cdef double v = 0.0
     cdef Py_ssize_t i
     cdef unsigned char c
     if _exact_float(p, n, &v) == 0:
@@ -241,10 +256,14 @@ cdef object _decode_date_c(const unsigned char *p, Py_ssize_t n, object conv):
     return conv(PyBytes_FromStringAndSize(<const char *>p, n))
 
 
+# Microseconds per unit of the last digit of an nf-digit fraction (nf = 0..6).
+cdef long long *_FRACTION_SCALE = [1, 100000, 10000, 1000, 100, 10, 1]
+
+
 cdef object _decode_datetime_c(const unsigned char *p, Py_ssize_t n, object conv):
     cdef int y, mo, d, h, mi, sec
-    cdef long long us = 0, scale = 1
-    cdef Py_ssize_t nf, k
+    cdef long long us = 0
+    cdef Py_ssize_t nf
     if (
         (n == 19 or (21 <= n <= 26 and p[19] == 46))
         and p[4] == 45 and p[7] == 45 and p[10] == 32 and p[13] == 58 and p[16] == 58
@@ -260,9 +279,7 @@ cdef object _decode_datetime_c(const unsigned char *p, Py_ssize_t n, object conv
             _valid_date(y, mo, d) and 0 <= h < 24 and 0 <= mi < 60 and 0 <= sec < 60
             and (nf == 0 or _digits(p + 20, nf, &us) == 0)
         ):
-            for k in range(6 - nf):
-                scale *= 10
-            return datetime_new(y, mo, d, h, mi, sec, <int>(us * scale), None)
+            return datetime_new(y, mo, d, h, mi, sec, <int>(us * _FRACTION_SCALE[nf]), None)
     # zero or invalid: decoders.decode_datetime returns the text
     return conv(PyBytes_FromStringAndSize(<const char *>p, n))
 
@@ -307,7 +324,7 @@ cdef tuple _decode_row(
     cdef object value
     for i in range(ncols):
         if pos >= end:
-            raise ProtocolError("row has fewer values than columns")
+            raise _ProtocolError("row has fewer values than columns")
         first = buf[pos]
         if first < 0xFB:
             n = first
@@ -319,17 +336,17 @@ cdef tuple _decode_row(
             continue
         elif first == 0xFC:
             if pos + 3 > end:
-                raise ProtocolError("row value runs past the end of its packet")
+                raise _ProtocolError("row value runs past the end of its packet")
             n = buf[pos + 1] | buf[pos + 2] << 8
             pos += 3
         elif first == 0xFD:
             if pos + 4 > end:
-                raise ProtocolError("row value runs past the end of its packet")
+                raise _ProtocolError("row value runs past the end of its packet")
             n = buf[pos + 1] | buf[pos + 2] << 8 | buf[pos + 3] << 16
             pos += 4
         elif first == 0xFE:
             if pos + 9 > end:
-                raise ProtocolError("row value runs past the end of its packet")
+                raise _ProtocolError("row value runs past the end of its packet")
             n = (
                 <unsigned long long>buf[pos + 1] | <unsigned long long>buf[pos + 2] << 8
                 | <unsigned long long>buf[pos + 3] << 16 | <unsigned long long>buf[pos + 4] << 24
@@ -338,9 +355,9 @@ cdef tuple _decode_row(
             )
             pos += 9
         else:
-            raise ProtocolError("invalid length prefix 0xff in row")
+            raise _ProtocolError("invalid length prefix 0xff in row")
         if n > <unsigned long long>(end - pos):
-            raise ProtocolError("row value runs past the end of its packet")
+            raise _ProtocolError("row value runs past the end of its packet")
         value = _value(kinds[i], buf + pos, <Py_ssize_t>n, plan[i])
         if untrack and kinds[i] == K_CALL and PyObject_GC_IsTracked(value):
             untrack = False
@@ -348,7 +365,7 @@ cdef tuple _decode_row(
         PyTuple_SET_ITEM(row, i, value)
         pos += <Py_ssize_t>n
     if pos != end:
-        raise ProtocolError("row has more values than columns")
+        raise _ProtocolError("row has more values than columns")
     if untrack:
         # Only atoms inside (bytes, str, numbers, dates, None): the row can never be part
         # of a reference cycle, so keep it out of the collector's young generation.
@@ -369,13 +386,13 @@ cdef const unsigned char *_contents(object data, Py_ssize_t *size) except NULL:
 
 cdef inline Py_ssize_t _check_span(Py_ssize_t size, Py_ssize_t pos, Py_ssize_t end) except -1:
     if pos < 0 or end > size or pos > end:
-        raise ProtocolError(f"row span {pos}:{end} outside a buffer of {size} bytes")
+        raise _ProtocolError(f"row span {pos}:{end} outside a buffer of {size} bytes")
     return 0
 
 
 def decode_text_row(data, Py_ssize_t pos, Py_ssize_t end, tuple plan):
     """Decode one text-protocol row whose payload is ``data[pos:end]``."""
-    cdef Py_ssize_t size
+    cdef Py_ssize_t size = 0
     cdef const unsigned char *buf = _contents(data, &size)
     _check_span(size, pos, end)
     cdef bytes kinds = _plan_kinds(plan)
@@ -388,7 +405,7 @@ def decode_text_rows(data, Py_ssize_t pos, Py_ssize_t end, int seq, tuple plan, 
     Same contract as rows.decode_text_rows: stops before an incomplete packet, a packet
     of MAX_FRAME bytes or more, or a packet that is not a row; returns (pos, seq).
     """
-    cdef Py_ssize_t size
+    cdef Py_ssize_t size = 0
     cdef const unsigned char *buf = _contents(data, &size)
     _check_span(size, pos, end)
     cdef bytes kinds = _plan_kinds(plan)
@@ -405,7 +422,7 @@ def decode_text_rows(data, Py_ssize_t pos, Py_ssize_t end, int seq, tuple plan, 
         if first == 0xFE or first == 0xFF:
             break
         if buf[pos + 3] != seq:
-            raise ProtocolError(f"packet sequence id {buf[pos + 3]}, expected {seq}")
+            raise _ProtocolError(f"packet sequence id {buf[pos + 3]}, expected {seq}")
         rows.append(_decode_row(buf, start, stop, plan, k))
         seq = (seq + 1) & 0xFF
         pos = stop
@@ -415,11 +432,12 @@ def decode_text_rows(data, Py_ssize_t pos, Py_ssize_t end, int seq, tuple plan, 
 def packets_end(data, Py_ssize_t pos, Py_ssize_t end, Py_ssize_t count):
     """Where ``count`` frames from ``data[pos]`` end, or -1; same contract as
     packets.packets_end."""
-    cdef Py_ssize_t size, p = pos, i
+    cdef Py_ssize_t size = 0, p = pos
     cdef const unsigned char *buf = _contents(data, &size)
     if pos < 0 or end > size:
-        raise ProtocolError(f"packet span {pos}:{end} outside a buffer of {size} bytes")
-    for i in range(count):
+        raise _ProtocolError(f"packet span {pos}:{end} outside a buffer of {size} bytes")
+    while count > 0:
+        count -= 1
         if end - p < 4:
             return -1
         p += 4 + (buf[p] | buf[p + 1] << 8 | buf[p + 2] << 16)
@@ -430,7 +448,7 @@ def packets_end(data, Py_ssize_t pos, Py_ssize_t end, Py_ssize_t count):
 
 def read_packet(data, Py_ssize_t pos, int seq, Py_ssize_t max_packet, Py_ssize_t end=-1):
     """The logical packet at ``data[pos:end]``; same contract as packets.read_packet."""
-    cdef Py_ssize_t size
+    cdef Py_ssize_t size = 0
     cdef const unsigned char *buf = _contents(data, &size)
     cdef Py_ssize_t p = pos, length, total = 0, frames = 0, q, out_pos
     cdef bytes payload
@@ -438,16 +456,16 @@ def read_packet(data, Py_ssize_t pos, int seq, Py_ssize_t max_packet, Py_ssize_t
     if end < 0:
         end = size
     if pos < 0 or end > size:
-        raise ProtocolError(f"packet span {pos}:{end} outside a buffer of {size} bytes")
+        raise _ProtocolError(f"packet span {pos}:{end} outside a buffer of {size} bytes")
     while True:
         if end - p < 4:
             return None, p - pos + 4, seq
         length = buf[p] | buf[p + 1] << 8 | buf[p + 2] << 16
         if buf[p + 3] != seq:
-            raise ProtocolError(f"packet sequence id {buf[p + 3]}, expected {seq}")
+            raise _ProtocolError(f"packet sequence id {buf[p + 3]}, expected {seq}")
         total += length
         if total > max_packet:
-            raise ProtocolError(
+            raise _ProtocolError(
                 f"packet of at least {total} bytes exceeds the limit of {max_packet}"
             )
         if end - p - 4 < length:
@@ -531,72 +549,41 @@ cdef object _escape_ascii(str s, bint no_backslash_escapes, bint quote):
 
 
 def escape_string(s, bint no_backslash_escapes=False):
-    """Escape ``s`` for use between single quotes; same contract as converters.escape_string."""
+    """Escape ``s`` for use between single quotes; same contract as escaping.escape_string."""
     if type(s) is str and PyUnicode_IS_ASCII(s):
         return _escape_ascii(s, no_backslash_escapes, False)
-    return _escape_string_generic(s, no_backslash_escapes)
+    # Non-ASCII text (lone surrogates are refused) or a str subclass: the reference.
+    return _py_escape_string(s, no_backslash_escapes)
 
 
-_BACKSLASH_ESCAPES = (
-    ("\\", "\\\\"),
-    ("\0", "\\0"),
-    ("\n", "\\n"),
-    ("\r", "\\r"),
-    ("'", "\\'"),
-    ('"', '\\"'),
-    ("\x1a", "\\Z"),
-)
+# The standard encoders of aiomysql.converters, recognised by identity once registered.
+cdef object _enc_none = None, _enc_int = None, _enc_float = None
+cdef object _enc_str = None, _enc_str_nb = None, _enc_bytes = None
 
 
-cdef object _escape_string_generic(object s, bint no_backslash_escapes):
-    # Non-ASCII text (or a str subclass): the same steps as converters.escape_string.
-    if not s.isascii():
-        try:
-            s.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise ProgrammingError(
-                f"string parameter contains a lone surrogate at index {exc.start} "
-                f"({s[exc.start]!r}); it cannot be sent to the server"
-            ) from None
-    if no_backslash_escapes:
-        return s.replace("'", "''")
-    for char, escaped in _BACKSLASH_ESCAPES:
-        if char in s:
-            s = s.replace(char, escaped)
-    return s
-
-
-# Encoders of aiomysql.converters, recognised by identity (loaded at first use: that
-# module imports this one).
-cdef object _enc_none = None, _enc_int, _enc_float, _enc_str, _enc_str_nb, _enc_bytes
-cdef object _escape_fallback
-
-
-cdef int _load_encoders() except -1:
+def register_encoders(
+    *, encode_none, encode_int, encode_float, encode_str, encode_str_no_backslash,
+    encode_bytes
+):
+    """Name the encoders whose output escape_args writes itself for exact-type values."""
     global _enc_none, _enc_int, _enc_float, _enc_str, _enc_str_nb, _enc_bytes
-    global _escape_fallback
-    from aiomysql import converters as c
-    _enc_int = c._encode_int
-    _enc_float = c._encode_float
-    _enc_str = c._encode_str
-    _enc_str_nb = c._encode_str_no_backslash
-    _enc_bytes = c._encode_bytes
-    _escape_fallback = c._escape
-    _enc_none = c._encode_none
-    return 0
+    _enc_none = encode_none
+    _enc_int = encode_int
+    _enc_float = encode_float
+    _enc_str = encode_str
+    _enc_str_nb = encode_str_no_backslash
+    _enc_bytes = encode_bytes
 
 
 def escape_args(args, mapping):
-    """Each of ``args`` as an SQL literal; same contract as converters.escape_args."""
-    if _enc_none is None:
-        _load_encoders()
+    """Each of ``args`` as an SQL literal; same contract as escaping.escape_args."""
     cdef list out = []
     cdef bint exact_dict = type(mapping) is dict
     for value in args:
         cls = type(value)
         enc = (<dict>mapping).get(cls) if exact_dict else mapping.get(cls)
         if enc is None:
-            out.append(_escape_fallback(value, mapping))
+            out.append(_escape_value(value, mapping))
         elif cls is str and (enc is _enc_str or enc is _enc_str_nb) and PyUnicode_IS_ASCII(value):
             out.append(_escape_ascii(value, enc is _enc_str_nb, True))
         elif cls is int and enc is _enc_int:

@@ -20,10 +20,13 @@ def _twins() -> dict[str, tuple[str, ...]]:
 
 
 def _compiled() -> ModuleType | None:
+    # Through _impl.compiled(): the module gets the decoders the upper layers registered
+    # even when AIOMYSQL_IMPL=python left it unselected.
     try:
-        return importlib.import_module("aiomysql.protocol._speedups")
-    except ImportError:
+        compiled: ModuleType = importlib.import_module("aiomysql.protocol._impl").compiled()
+    except (ImportError, AttributeError):
         return None
+    return compiled
 
 
 def implementations() -> dict[str, dict[str, object]]:

@@ -18,10 +18,9 @@ def _speedups() -> Any:
     if _impl.speedups is not None:
         return _impl.speedups
     try:
-        from aiomysql.protocol import _speedups
+        return _impl.compiled()  # with the registered decoders, as when selected
     except ImportError:
         pytest.fail("aiomysql.protocol._speedups is not built")
-    return _speedups
 
 
 async def _fetch(

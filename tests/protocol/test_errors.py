@@ -198,8 +198,9 @@ _PROBE = textwrap.dedent(
 
 
 def _probe(mode: str) -> dict[str, Any]:
+    # -I: not the source tree in the current directory, the installed package
     proc = subprocess.run(
-        [sys.executable, "-c", _PROBE, mode], capture_output=True, text=True, check=True
+        [sys.executable, "-I", "-c", _PROBE, mode], capture_output=True, text=True, check=True
     )
     result: dict[str, Any] = json.loads(proc.stdout)
     return result

@@ -1,9 +1,10 @@
 """The compiled twin against the pure-Python reference: parity of names, and random input.
 
 Every function in ``aiomysql.protocol._speedups`` must have a same-named pure-Python twin
-(``_impl.TWINS``), and both must give the same values, or raise the same error class, for
-the same bytes. These tests import the compiled module directly, so they also run in the
-``AIOMYSQL_NO_EXTENSIONS=1`` pass (the variable only changes what the driver selects).
+(``_impl.TWINS``; the registration ``_impl.HOOKS`` aside), and both must give the same
+values, or raise the same error class, for the same bytes. These tests load the compiled
+module through ``_impl.compiled()`` even when it is not selected, so they also run in the
+``AIOMYSQL_IMPL=python`` pass (the variable only changes what the driver selects).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import gc
 import importlib
 import inspect
 import os
-import shutil
 import types
 from decimal import Decimal
 from typing import Any
@@ -22,43 +22,34 @@ import mysql_packets as sp
 import pytest
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
+from speedups_support import compiled
 
 import aiomysql
 from aiomysql import converters, decoders
 from aiomysql.decode_plan import _text_decoder, _with_text
-from aiomysql.protocol import _impl, core, packets, rows
+from aiomysql.protocol import _impl, core, escaping, packets, rows
 from aiomysql.protocol import events as ev
 from aiomysql.protocol.packets import MAX_FRAME, ProtocolError, lenenc_int
-
-try:
-    from aiomysql.protocol import _speedups
-except ImportError:  # pragma: no cover - only without a C compiler
-    _speedups = None  # type: ignore[assignment]
-
-
-def compiled() -> types.ModuleType:
-    """The compiled module; missing is a failure wherever a C compiler is available."""
-    if _speedups is None:
-        if shutil.which("cc") or shutil.which("gcc"):
-            pytest.fail("a C compiler is available but aiomysql.protocol._speedups is not built")
-        pytest.skip("no C compiler on this machine: the accelerator cannot be built")
-    return _speedups
-
 
 # --- selection and parity -----------------------------------------------------------
 
 
 def test_selection_follows_the_environment() -> None:
     disabled = os.environ.get("AIOMYSQL_NO_EXTENSIONS", "") not in ("", "0")
+    disabled = disabled or os.environ.get("AIOMYSQL_IMPL") == "python"
     assert aiomysql.USING_EXTENSIONS is _impl.USING_EXTENSIONS
+    assert _impl.IMPL == ("c" if _impl.USING_EXTENSIONS else "python")
     if disabled:
         assert not aiomysql.USING_EXTENSIONS
+        assert _impl.speedups is None
         assert core.decode_text_rows is rows.decode_text_rows
         assert core.read_packet is packets.read_packet
-        assert converters.escape_string is converters.py_escape_string
+        assert converters.escape_string is escaping.escape_string
+        assert converters.escape_args is escaping.escape_args
     else:
         mod = compiled()
         assert aiomysql.USING_EXTENSIONS
+        assert _impl.speedups is mod
         assert core.decode_text_row is mod.decode_text_row
         assert core.decode_text_rows is mod.decode_text_rows
         assert core.read_packet is mod.read_packet
@@ -80,7 +71,8 @@ def _compiled_functions(mod: types.ModuleType) -> set[str]:
 def test_every_compiled_function_has_a_same_named_pure_twin() -> None:
     mod = compiled()
     listed = {name for names in _impl.TWINS.values() for name in names}
-    assert _compiled_functions(mod) == listed
+    assert not listed & set(_impl.HOOKS)
+    assert _compiled_functions(mod) == listed | set(_impl.HOOKS)
     for module_name, names in _impl.TWINS.items():
         pure_module = importlib.import_module(module_name)
         for name in names:
@@ -93,6 +85,15 @@ def test_every_compiled_function_has_a_same_named_pure_twin() -> None:
             assert [p.default for p in fast.parameters.values()] == [
                 p.default for p in slow.parameters.values()
             ], name
+            assert [p.kind for p in fast.parameters.values()] == [
+                p.kind for p in slow.parameters.values()
+            ], name
+    for name in _impl.HOOKS:  # what the upper layers call, forwarded by _impl
+        fast = inspect.signature(getattr(mod, name))
+        forward = inspect.signature(getattr(_impl, name))
+        assert [(p.name, p.kind) for p in fast.parameters.values()] == [
+            (p.name, p.kind) for p in forward.parameters.values()
+        ], name
 
 
 # --- value and row strategies -------------------------------------------------------
@@ -525,7 +526,7 @@ _any_text = st.text(alphabet=st.characters(blacklist_categories=()), max_size=60
 def test_escape_string_matches_the_reference(s: str, no_backslash: bool) -> None:
     mod = compiled()
     same(
-        outcome(converters.py_escape_string, s, no_backslash),
+        outcome(escaping.escape_string, s, no_backslash),
         outcome(mod.escape_string, s, no_backslash),
     )
 
@@ -539,7 +540,7 @@ def test_escape_string_odd_inputs() -> None:
     for value in (_Str("it's"), "\ud800", b"bytes", 5):
         for nb in (False, True):
             same(
-                outcome(converters.py_escape_string, value, nb),
+                outcome(escaping.escape_string, value, nb),
                 outcome(mod.escape_string, value, nb),
             )
 
@@ -571,6 +572,6 @@ def test_escape_args_matches_the_reference(
     if user_mapping:  # a user's conv= (a plain Mapping, not a dict) with one override
         mapping = types.MappingProxyType({**mapping, int: lambda v, m: f"INT({v})"})
     same(
-        outcome(converters.py_escape_args, args, mapping),
+        outcome(escaping.escape_args, args, mapping),
         outcome(mod.escape_args, args, mapping),
     )
