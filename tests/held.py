@@ -154,6 +154,9 @@ class HeldLock:
         self._kwargs = connect_kwargs
         self.name = "held_" + uuid.uuid4().hex[:16]
         self.sql = f"SELECT GET_LOCK('{self.name}', 3600)"
+        #: Waits for the lock like ``sql``, then lets go of it at once, so that sessions
+        #: which live on (in a pool) do not hold it against the next waiter.
+        self.pass_sql = f"SELECT GET_LOCK('{self.name}', 3600), RELEASE_LOCK('{self.name}')"
         self._owner: aiomysql.Connection | None = None
         self.watch = ServerWatch(connect_kwargs)
 
@@ -171,6 +174,20 @@ class HeldLock:
     def blocking(self, thread_id: int) -> Callable[[], Awaitable[bool]]:
         """A ``ready`` condition: session ``thread_id`` waits for this lock on the server."""
         return self.watch.in_state(thread_id, "User lock")
+
+    def waiting(self, count: int) -> Callable[[], Awaitable[bool]]:
+        """A ``ready`` condition: ``count`` sessions wait for this lock on the server."""
+
+        async def check() -> bool:
+            conn = self.watch._conn
+            assert conn is not None
+            result = await conn.run_query(
+                "SELECT COUNT(*) FROM information_schema.PROCESSLIST "
+                f"WHERE STATE = 'User lock' AND INFO LIKE '%{self.name}%'"
+            )
+            return bool(result.rows) and result.rows[0][0] == count
+
+        return check
 
     async def release(self) -> None:
         """Let go of the lock: a session blocked in ``self.sql`` gets it and goes on."""

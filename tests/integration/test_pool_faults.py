@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from held import until
 from pool_support import select
 
 import aiomysql
@@ -85,7 +86,7 @@ async def test_killed_idle_connection_is_replaced_by_default(
         async with pool.acquire() as conn:
             dead = conn.thread_id()
         await kill(connect_kwargs, dead)
-        await asyncio.sleep(0.2)  # let the server's close reach us
+        await until(lambda: conn.closed, "the server's close seen by the idle connection")
         async with pool.acquire() as conn:
             assert await select(conn, "SELECT CONNECTION_ID()") != (dead,)
     finally:
