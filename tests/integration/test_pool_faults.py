@@ -78,6 +78,7 @@ async def test_killed_idle_connection_is_replaced_with_pre_ping(
         await closed_pool(pool)
 
 
+@pytest.mark.timing
 async def test_killed_idle_connection_is_replaced_by_default(
     connect_kwargs: dict[str, Any],
 ) -> None:
@@ -176,6 +177,7 @@ async def test_unreachable_server_fails_fast_for_every_waiter() -> None:
         await closed_pool(pool)
 
 
+@pytest.mark.timing
 async def test_acquire_timeout_when_the_server_never_answers() -> None:
     async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.read()  # until the client gives up

@@ -95,6 +95,7 @@ async def test_random_cancellation_leaks_nothing(make_pool: MakePool, seed: int)
         assert await select(conn, "SELECT COUNT(*) FROM pool_cancel") == (0,)
 
 
+@pytest.mark.timing
 async def test_cancelled_waiter_passes_the_connection_on(make_pool: MakePool) -> None:
     pool = await make_pool(minsize=1, maxsize=1)
     held = await pool.acquire()
@@ -111,6 +112,7 @@ async def test_cancelled_waiter_passes_the_connection_on(make_pool: MakePool) ->
     assert pool.size == pool.freesize == 1
 
 
+@pytest.mark.timing
 async def test_cancelled_waiter_passes_its_opening_slot_on(make_pool: MakePool) -> None:
     pool = await make_pool(minsize=1, maxsize=1)
     held = await pool.acquire()
@@ -128,6 +130,7 @@ async def test_cancelled_waiter_passes_its_opening_slot_on(make_pool: MakePool) 
     assert pool.size == pool.freesize == 1
 
 
+@pytest.mark.timing
 async def test_cancel_while_connecting_frees_the_slot(make_pool: MakePool) -> None:
     pool = await make_pool(minsize=0, maxsize=1)
     task = asyncio.create_task(pool.acquire())
@@ -141,6 +144,7 @@ async def test_cancel_while_connecting_frees_the_slot(make_pool: MakePool) -> No
         assert await select(conn, "SELECT 1") == (1,)
 
 
+@pytest.mark.timing
 async def test_cancel_while_pinging_drops_the_connection(make_pool: MakePool) -> None:
     pool = await make_pool(minsize=1, maxsize=1, pre_ping_idle=0)
     async with pool.acquire() as conn:
