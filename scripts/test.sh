@@ -18,12 +18,13 @@ log "mypy"
 run_pytest() {
     local label="$1"; shift
     log "pytest ($label)"
-    local rc=0
+    local rc=0 started=$SECONDS
     "${PYTEST_BIN:-$VENV/bin/pytest}" "$@" || rc=$?
     if [ "$rc" -eq 5 ]; then
         log "pytest ($label) collected no tests: treated as failure"
         rc=1
     fi
+    log "pytest ($label): exit $rc after $((SECONDS - started)) s"
     return "$rc"
 }
 
@@ -50,6 +51,7 @@ timing_check() {
     local rounds="$1" cores round rc=0
     cores="$(nproc)"
     start_busy_loops "$cores"
+    local started=$SECONDS
     log "timing check: tests marked 'timing', $rounds rounds, $cores busy loops"
     for ((round = 1; round <= rounds; round++)); do
         if ! run_pytest "timing round $round/$rounds under load ($cores busy loops)" \
@@ -60,6 +62,7 @@ timing_check() {
         fi
     done
     stop_busy_loops
+    log "timing check: $((SECONDS - started)) s in all"
     return "$rc"
 }
 
@@ -85,7 +88,7 @@ find_pyenv_python() {
 }
 
 other_python_pass() {
-    local version="$1" interpreter venv="$REPO_ROOT/.venv-py$1"
+    local version="$1" interpreter venv="$REPO_ROOT/.venv-py$1" started=$SECONDS
     if ! interpreter="$(find_pyenv_python "$version")"; then
         log "!!!!!! Python $version NOT FOUND under \$(pyenv root)/versions or ~/.pyenv/versions"
         log "!!!!!! requires-python claims it: install it (pyenv install $version) -- FAILING"
@@ -109,6 +112,7 @@ other_python_pass() {
         "${OTHER_PYTHON_TESTS[@]}" || rc=$?
     AIOMYSQL_NO_EXTENSIONS=1 PYTEST_BIN="$venv/bin/pytest" \
         run_pytest "Python $version, pure Python" "${OTHER_PYTHON_TESTS[@]}" || rc=$?
+    log "Python $version: $((SECONDS - started)) s with the venv set-up"
     return "$rc"
 }
 
