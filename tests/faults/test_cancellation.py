@@ -1,5 +1,9 @@
 """Cancellation and timeouts mid-statement: the connection ends reusable or closed, never
-half-read; with ``kill_query_on_cancel`` the server stops the statement too."""
+half-read; with ``kill_query_on_cancel`` the server stops the statement too.
+
+Every timeout expires (every cancel lands) only once the server reports the statement
+blocked on a lock we hold or sleeping: never a race against a clock.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,14 @@ import functools
 from typing import Any
 
 import pytest
+from held import HeldLock, ServerWatch, cancel_when, time_out_when
 from helpers import BOUND, committed, direct, insert, make_table
 
 import aiomysql
 from aiomysql._kill_query import spawn_kill_query
 from aiomysql.connection import wait_for_kill_queries
+
+pytestmark = pytest.mark.timing
 
 
 async def running_command(connect_kwargs: dict[str, Any], thread_id: int) -> str | None:
@@ -31,9 +38,11 @@ async def test_timeout_mid_statement_closes_the_connection(
     connect_kwargs: dict[str, Any],
 ) -> None:
     conn = await aiomysql.connect(**connect_kwargs)
-    with pytest.raises(TimeoutError):
-        async with asyncio.timeout(0.2):
-            await conn.query("SELECT SLEEP(3)")
+    async with HeldLock(connect_kwargs) as lock:
+        with pytest.raises(TimeoutError):
+            await time_out_when(
+                lock.blocking(conn.thread_id()), conn.query(lock.sql), "blocked on the lock"
+            )
     assert conn.closed  # never half-read: closed, not reused
     with pytest.raises(aiomysql.InterfaceError):
         await conn.query("SELECT 1")
@@ -44,16 +53,14 @@ async def test_cancel_after_reply_leaves_connection_reusable(
     connect_kwargs: dict[str, Any],
 ) -> None:
     conn = await aiomysql.connect(**connect_kwargs)
+    replied = asyncio.Event()
 
     async def work() -> None:
         await conn.query("SELECT 1")
-        await asyncio.sleep(10)  # cancelled here, between statements
+        replied.set()
+        await asyncio.Event().wait()  # cancelled here, between statements
 
-    task = asyncio.create_task(work())
-    await asyncio.sleep(0.1)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    await cancel_when(replied.is_set, work(), "after the reply")
     assert not conn.closed
     assert (await conn.run_query("SELECT 2")).rows == [(2,)]
     await conn.ensure_closed()
@@ -62,11 +69,16 @@ async def test_cancel_after_reply_leaves_connection_reusable(
 async def test_wait_for_on_unbuffered_read_closes(connect_kwargs: dict[str, Any]) -> None:
     conn = await aiomysql.connect(**connect_kwargs)
     cur = await conn.cursor(aiomysql.SSCursor)
-    # The first row fills the server's network buffer, so it is sent before the sleep.
-    await cur.execute("SELECT REPEAT('x', 100000) AS v UNION ALL SELECT SLEEP(5)")
-    assert (await cur.fetchone()) is not None
-    with pytest.raises(asyncio.TimeoutError):
-        await asyncio.wait_for(cur.fetchall(), 0.2)
+    async with HeldLock(connect_kwargs) as lock:
+        # The first row fills the server's network buffer, so it is sent before the second
+        # row blocks on the lock.
+        await cur.execute(f"SELECT REPEAT('x', 100000) AS v UNION ALL {lock.sql}")
+        assert (await cur.fetchone()) is not None
+
+        async def fetch_rest() -> None:
+            await asyncio.wait_for(cur.fetchall(), BOUND)  # a wait_for that is cancelled
+
+        await cancel_when(lock.blocking(conn.thread_id()), fetch_rest(), "row 2 blocked")
     assert conn.closed
     conn.close()
 
@@ -77,11 +89,12 @@ async def test_without_kill_query_the_server_keeps_running_the_statement(
     """Why the option exists: closing the socket does not stop a running statement."""
     conn = await aiomysql.connect(**connect_kwargs)
     thread_id = conn.thread_id()
-    with pytest.raises(TimeoutError):
-        async with asyncio.timeout(0.2):
-            await conn.query("SELECT SLEEP(3)")
-    await asyncio.sleep(0.3)
-    assert await running_command(connect_kwargs, thread_id) == "Query"
+    async with HeldLock(connect_kwargs) as lock:
+        with pytest.raises(TimeoutError):
+            await time_out_when(lock.blocking(thread_id), conn.query(lock.sql), "blocked")
+        assert conn.closed
+        await asyncio.sleep(0.3)  # room for the server to react (it must not)
+        assert await running_command(connect_kwargs, thread_id) == "Query"
 
 
 async def test_kill_query_on_cancel_stops_the_statement_on_the_server(
@@ -89,9 +102,11 @@ async def test_kill_query_on_cancel_stops_the_statement_on_the_server(
 ) -> None:
     conn = await aiomysql.connect(**connect_kwargs, kill_query_on_cancel=True)
     thread_id = conn.thread_id()
-    with pytest.raises(TimeoutError):
-        async with asyncio.timeout(0.2):
-            await conn.query("SELECT SLEEP(30)")
+    async with ServerWatch(connect_kwargs) as watch:
+        with pytest.raises(TimeoutError):
+            await time_out_when(
+                watch.in_state(thread_id, "User sleep"), conn.query("SELECT SLEEP(300)"), "sleep"
+            )
     assert conn.closed
     async with asyncio.timeout(BOUND):
         await wait_for_kill_queries()
@@ -110,9 +125,10 @@ async def test_kill_query_on_cancel_releases_row_locks(connect_kwargs: dict[str,
     await owner.begin()
     await owner.query(f"UPDATE fault_rows SET n = 2 WHERE tag = '{tag}'")  # holds the lock
     victim = await aiomysql.connect(**connect_kwargs, kill_query_on_cancel=True)
-    with pytest.raises(TimeoutError):
-        async with asyncio.timeout(0.3):
-            await victim.query(f"UPDATE fault_rows SET n = 3 WHERE tag = '{tag}'")
+    update = victim.query(f"UPDATE fault_rows SET n = 3 WHERE tag = '{tag}'")
+    async with ServerWatch(connect_kwargs) as watch:
+        with pytest.raises(TimeoutError):
+            await time_out_when(watch.lock_waiting(victim.thread_id()), update, "row lock wait")
     await wait_for_kill_queries()
     await owner.commit()
     assert await committed(connect_kwargs, tag) == [2]
@@ -126,9 +142,11 @@ async def test_kill_query_failure_is_logged_not_raised(
     # The side connection cannot log in.
     side = conn._options.for_kill_query().replace(password="wrong password")
     conn.channel._on_cancel = functools.partial(spawn_kill_query, side)
-    with pytest.raises(TimeoutError):
-        async with asyncio.timeout(0.2):
-            await conn.query("SELECT SLEEP(1)")
-    with caplog.at_level("INFO", logger="aiomysql"):
-        await wait_for_kill_queries()
+    async with HeldLock(connect_kwargs) as lock:
+        with pytest.raises(TimeoutError):
+            await time_out_when(
+                lock.blocking(conn.thread_id()), conn.query(lock.sql), "blocked on the lock"
+            )
+        with caplog.at_level("INFO", logger="aiomysql"):
+            await wait_for_kill_queries()
     assert "KILL QUERY" in caplog.text

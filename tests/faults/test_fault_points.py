@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from fault_proxy import Action, Direction, Fault, FaultProxy
+from held import time_out_when, until
 from helpers import BOUND, committed, gone, insert, make_table
 
 import aiomysql
@@ -84,6 +85,7 @@ async def test_corrupt_greeting_raises_protocol_error(
     await gone(link.closed)
 
 
+@pytest.mark.timing
 async def test_stalled_greeting_hits_connect_timeout(
     proxied_kwargs: dict[str, Any], proxy: FaultProxy
 ) -> None:
@@ -141,18 +143,20 @@ async def test_corrupt_sequence_id_mid_result_raises_protocol_error(
     await assert_unusable(conn)
 
 
+@pytest.mark.timing
 async def test_corrupt_length_mid_result_is_bounded_by_a_timeout(
     proxied_kwargs: dict[str, Any], proxy: FaultProxy
 ) -> None:
     """A length byte made larger than what follows: the driver waits for bytes that never
     come. asyncio.timeout (or wait_for) ends the wait and the connection is closed."""
     conn = await aiomysql.connect(**proxied_kwargs)
-    proxy.last.inject(
+    fault = proxy.last.inject(
         Fault(Action.CORRUPT, Direction.TO_CLIENT, after=0, when_client_sent=b"SELECT 43")
     )
+    cur = await conn.cursor()
+    # Expired once the corrupted length is through: the bytes it announces never come.
     with pytest.raises(TimeoutError):
-        async with asyncio.timeout(0.5), conn.cursor() as cur:
-            await cur.execute("SELECT 43")
+        await time_out_when(lambda: fault.fired, cur.execute("SELECT 43"), "corrupt length in")
     await assert_unusable(conn)
 
 
@@ -202,16 +206,17 @@ async def test_corrupt_second_frame_header_of_large_packet(
     await assert_unusable(conn)
 
 
+@pytest.mark.timing
 async def test_stall_mid_large_packet_then_timeout_closes(
     proxied_kwargs: dict[str, Any], proxy: FaultProxy
 ) -> None:
     conn = await aiomysql.connect(**proxied_kwargs)
-    proxy.last.inject(
+    fault = proxy.last.inject(
         Fault(Action.STALL, Direction.TO_CLIENT, after=MAX_FRAME + 5, when_client_sent=b"REP")
     )
+    cur = await conn.cursor()
     with pytest.raises(TimeoutError):
-        async with asyncio.timeout(1.5), conn.cursor() as cur:
-            await cur.execute(BIG_SQL)
+        await time_out_when(lambda: fault.fired, cur.execute(BIG_SQL), "stalled in frame 2")
     await assert_unusable(conn)
 
 
@@ -256,19 +261,21 @@ async def test_commit_never_reaching_the_server_raises_and_nothing_is_committed(
     assert await committed(connect_kwargs, tag) == []
 
 
+@pytest.mark.timing
 async def test_commit_reply_stalled_then_timeout_closes(
     proxied_kwargs: dict[str, Any], connect_kwargs: dict[str, Any], proxy: FaultProxy
 ) -> None:
     tag = await make_table(connect_kwargs)
     conn = await open_tx(proxied_kwargs, tag)
-    proxy.last.inject(Fault(Action.STALL, Direction.TO_CLIENT, when_client_sent=b"COMMIT"))
+    fault = proxy.last.inject(Fault(Action.STALL, Direction.TO_CLIENT, when_client_sent=b"COMMIT"))
+    # Expired once the server's reply is held by the proxy: the server has committed.
     with pytest.raises(TimeoutError):
-        async with asyncio.timeout(0.5):
-            await conn.commit()
+        await time_out_when(lambda: fault.fired, conn.commit(), "COMMIT's reply held")
     await assert_unusable(conn)
     assert await committed(connect_kwargs, tag) == [1, 2]
 
 
+@pytest.mark.timing
 async def test_commit_reply_delayed_still_succeeds(
     proxied_kwargs: dict[str, Any], connect_kwargs: dict[str, Any], proxy: FaultProxy
 ) -> None:
@@ -345,6 +352,7 @@ async def test_pool_drops_connections_lost_through_the_proxy(
 # -- the driver's own timeouts ------------------------------------------------------------
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("after", [0, 100_000], ids=["before-reply", "mid-result"])
 async def test_read_timeout_ends_a_stall_without_a_caller_timeout(
     proxied_kwargs: dict[str, Any], proxy: FaultProxy, after: int
@@ -360,6 +368,7 @@ async def test_read_timeout_ends_a_stall_without_a_caller_timeout(
     await assert_unusable(conn)
 
 
+@pytest.mark.timing
 async def test_pool_wait_closed_is_bounded_when_a_release_rollback_stalls(
     proxied_kwargs: dict[str, Any], proxy: FaultProxy
 ) -> None:
@@ -378,6 +387,7 @@ async def test_pool_wait_closed_is_bounded_when_a_release_rollback_stalls(
     assert stats.opened == stats.closed == 1
 
 
+@pytest.mark.timing
 async def test_pool_close_ends_a_stalled_release_rollback_without_read_timeout(
     proxied_kwargs: dict[str, Any], proxy: FaultProxy
 ) -> None:
@@ -388,10 +398,10 @@ async def test_pool_close_ends_a_stalled_release_rollback_without_read_timeout(
     conn = await pool.acquire()
     await conn.begin()
     await conn.query("SELECT 1")
-    proxy.last.inject(Fault(Action.STALL, Direction.TO_CLIENT))
+    fault = proxy.last.inject(Fault(Action.STALL, Direction.TO_CLIENT))
     pool.release(conn)
-    await asyncio.sleep(0.1)  # the roll-back is now waiting on the stalled link
-    assert not conn.closed
+    await until(lambda: fault.fired, "the roll-back's reply held by the proxy")
+    assert not conn.closed  # the roll-back is waiting on the stalled link
     pool.close()
     async with asyncio.timeout(BOUND):
         await pool.wait_closed()

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from fault_proxy import Action, Direction, Fault, FaultProxy
+from held import until
 
 PAYLOAD = bytes(range(256)) * 1024  # 256 KiB, several proxy chunks
 
@@ -86,20 +87,25 @@ async def test_corrupt_flips_exactly_one_byte(echo: int) -> None:
         assert got[100_000] == PAYLOAD[100_000] ^ 0x5A
 
 
+@pytest.mark.timing
 async def test_stall_holds_the_rest_back(echo: int) -> None:
     async with FaultProxy("127.0.0.1", echo) as proxy:
-        proxy.arm_next(Fault(Action.STALL, Direction.TO_CLIENT, after=5000))
+        fault = Fault(Action.STALL, Direction.TO_CLIENT, after=5000)
+        proxy.arm_next(fault)
         reader, writer = await asyncio.open_connection(proxy.host, proxy.port)
         writer.write(PAYLOAD)
-        got = b""
+        async with asyncio.timeout(5):  # a safety net
+            assert await reader.readexactly(5000) == PAYLOAD[:5000]
+        await until(lambda: fault.fired, "the stall")
+        assert proxy.last.sent[Direction.TO_CLIENT] == 5000  # and not one byte more
+        # Nothing more arrives (the stall is for good; the wait only bounds how long we look).
         with pytest.raises(TimeoutError):
-            async with asyncio.timeout(0.5):
-                while chunk := await reader.read(1 << 16):
-                    got += chunk
-        assert got == PAYLOAD[:5000]
+            async with asyncio.timeout(0.2):
+                await reader.read(1)
         writer.transport.abort()
 
 
+@pytest.mark.timing
 async def test_delay_holds_back_then_delivers_everything(echo: int) -> None:
     async with FaultProxy("127.0.0.1", echo) as proxy:
         proxy.arm_next(Fault(Action.DELAY, Direction.TO_CLIENT, after=10, seconds=0.3))

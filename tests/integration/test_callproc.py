@@ -13,12 +13,9 @@ import aiomysql
 
 
 @pytest.fixture
-async def conn(connect_kwargs: dict[str, Any]) -> AsyncIterator[aiomysql.Connection]:
-    conn = await aiomysql.connect(autocommit=True, **connect_kwargs)
-    try:
-        yield conn
-    finally:
-        await conn.ensure_closed()
+def conn_options() -> dict[str, Any]:
+    """``conn`` (tests/integration/conftest.py) of this module runs in autocommit."""
+    return {"autocommit": True}
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import struct
 import uuid
 import warnings
 from collections import OrderedDict
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
@@ -84,15 +83,6 @@ def expected_row(kind: Any, values: tuple[Any, ...]) -> Any:
             for name, v in zip(NAMES, values, strict=True)
         )
     return dict(zip(NAMES, values, strict=True)) if is_dict_kind(kind) else values
-
-
-@pytest.fixture
-async def conn(connect_kwargs: dict[str, Any]) -> AsyncIterator[aiomysql.Connection]:
-    conn = await aiomysql.connect(**connect_kwargs)
-    try:
-        yield conn
-    finally:
-        await conn.ensure_closed()
 
 
 @pytest.fixture

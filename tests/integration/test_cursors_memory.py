@@ -7,6 +7,8 @@ import gc
 import time
 from typing import Any
 
+from held import until
+
 import aiomysql
 from aiomysql._wire import HIGH_WATER
 
@@ -84,12 +86,8 @@ async def test_reading_pauses_above_the_high_water_mark(connect_kwargs: dict[str
             assert await cur.fetchone() == (1, "y" * 100)
             wire, core = conn.channel.wire, conn.channel.core
             assert wire is not None and core is not None
-            # The server has ~110 MB to send; give it time to fill what we allow.
-            for _ in range(50):
-                await asyncio.sleep(0.02)
-                if wire._reading_paused:
-                    break
-            assert wire._reading_paused
+            # The server has ~110 MB to send: wait until it has filled what we allow.
+            await until(lambda: wire._reading_paused, "reading paused at the high-water mark")
             buffered = core.buffered()
             await asyncio.sleep(0.2)
             assert core.buffered() == buffered  # paused: nothing more arrives

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime
 import random
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -57,12 +56,9 @@ BACKSLASH_TRAIL = "乗俓ソ予十ツ么佢"
 
 
 @pytest.fixture(params=MODES)
-async def conn(connect_kwargs: dict[str, Any], request: Any) -> AsyncIterator[aiomysql.Connection]:
-    conn = await open_conn(connect_kwargs, request.param)
-    try:
-        yield conn
-    finally:
-        await conn.ensure_closed()
+def conn_mode(request: pytest.FixtureRequest) -> str:
+    """Every test using ``conn`` (tests/integration/conftest.py) runs in each escaping mode."""
+    return str(request.param)
 
 
 # --- round trips -------------------------------------------------------------------------

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -14,12 +12,9 @@ import aiomysql
 
 
 @pytest.fixture
-async def conn(connect_kwargs: dict[str, Any]) -> AsyncIterator[aiomysql.Connection]:
-    conn = await aiomysql.connect(autocommit=True, **connect_kwargs)
-    try:
-        yield conn
-    finally:
-        await conn.ensure_closed()
+def conn_options() -> dict[str, Any]:
+    """``conn`` (tests/integration/conftest.py) of this module runs in autocommit."""
+    return {"autocommit": True}
 
 
 @pytest.fixture
@@ -233,28 +228,4 @@ async def test_unbuffered_cursor_executemany(conn: aiomysql.Connection, table: s
         assert list(await cur.fetchall()) == [(1000,)]
 
 
-@pytest.mark.parametrize("timeout", [0.002, 0.02, 0.08, 0.2])
-async def test_cancelled_while_statements_are_in_flight(
-    connect_kwargs: dict[str, Any], timeout: float
-) -> None:
-    """Cancelled at any point of a multi-statement executemany (a statement may be on
-    the server while the next is formatted): no hang, and the connection is either closed
-    or settled and usable; never left mid-result for the next statement to trip over."""
-    rows = _many_rows(0, 60_000)
-    conn = await aiomysql.connect(autocommit=True, **connect_kwargs)
-    try:
-        async with conn.cursor() as cur:
-            await cur.execute(
-                "CREATE TEMPORARY TABLE cancelled (id INT PRIMARY KEY, name VARCHAR(64))"
-            )
-            sql = "INSERT INTO cancelled (id, name) VALUES (%s, %s)"
-            with pytest.raises(asyncio.TimeoutError):
-                await asyncio.wait_for(cur.executemany(sql, rows), timeout)
-            print(f"cancelled after {timeout} s: connection closed={conn.closed}")
-            if not conn.closed:
-                assert not conn.busy
-                await cur.execute("SELECT COUNT(*) FROM cancelled")
-                (count,) = await cur.fetchone()
-                assert 0 <= count < 60_000  # whole statements only: each is atomic
-    finally:
-        await conn.ensure_closed()
+# Cancelled mid-executemany at exact protocol points: tests/faults/test_executemany_cancel.py

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import enum
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
@@ -17,12 +16,9 @@ TD = datetime.timedelta
 
 
 @pytest.fixture(params=MODES)
-async def conn(connect_kwargs: dict[str, Any], request: Any) -> AsyncIterator[aiomysql.Connection]:
-    conn = await open_conn(connect_kwargs, request.param)
-    try:
-        yield conn
-    finally:
-        await conn.ensure_closed()
+def conn_mode(request: pytest.FixtureRequest) -> str:
+    """Every test using ``conn`` (tests/integration/conftest.py) runs in each escaping mode."""
+    return str(request.param)
 
 
 # --- rejected values ------------------------------------------------------------------

@@ -188,6 +188,7 @@ async def test_waiters_are_served_first_come_first_served(make_pool: MakePool) -
     assert order == [0, 1, 2, 3, 4]
 
 
+@pytest.mark.timing
 async def test_acquire_timeout_when_exhausted(make_pool: MakePool) -> None:
     pool = await make_pool(minsize=1, maxsize=1, acquire_timeout=0.2)
     held = await pool.acquire()
@@ -228,6 +229,7 @@ async def test_release_not_awaited_still_rolls_back(make_pool: MakePool) -> None
         assert again is conn and not again.get_transaction_status()
 
 
+@pytest.mark.timing
 async def test_cancelled_release_await_does_not_stop_the_rollback(make_pool: MakePool) -> None:
     pool = await make_pool(minsize=1, maxsize=1, autocommit=False)
     conn = await pool.acquire()
@@ -281,13 +283,17 @@ async def test_closed_connection_is_dropped_on_release(make_pool: MakePool) -> N
         assert fresh is not conn and not fresh.closed
 
 
+@pytest.mark.timing
 async def test_pool_recycle_replaces_an_old_connection(make_pool: MakePool) -> None:
+    young = await make_pool(minsize=1, maxsize=1, pool_recycle=3600)
+    async with young.acquire() as conn:
+        first = conn.thread_id()
+    async with young.acquire() as conn:
+        assert conn.thread_id() == first  # young enough
     pool = await make_pool(minsize=1, maxsize=1, pool_recycle=0.5)
     async with pool.acquire() as conn:
         first = conn.thread_id()
-    async with pool.acquire() as conn:
-        assert conn.thread_id() == first  # young enough
-    await asyncio.sleep(0.6)
+    await asyncio.sleep(0.6)  # a lower bound: at least this old, however slow the machine
     async with pool.acquire() as conn:
         assert conn.thread_id() != first
         assert await select(conn, "SELECT CONNECTION_ID()") == (conn.thread_id(),)

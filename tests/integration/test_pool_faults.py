@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from held import until
 from pool_support import select
 
 import aiomysql
@@ -77,6 +78,7 @@ async def test_killed_idle_connection_is_replaced_with_pre_ping(
         await closed_pool(pool)
 
 
+@pytest.mark.timing
 async def test_killed_idle_connection_is_replaced_by_default(
     connect_kwargs: dict[str, Any],
 ) -> None:
@@ -85,7 +87,7 @@ async def test_killed_idle_connection_is_replaced_by_default(
         async with pool.acquire() as conn:
             dead = conn.thread_id()
         await kill(connect_kwargs, dead)
-        await asyncio.sleep(0.2)  # let the server's close reach us
+        await until(lambda: conn.closed, "the server's close seen by the idle connection")
         async with pool.acquire() as conn:
             assert await select(conn, "SELECT CONNECTION_ID()") != (dead,)
     finally:
@@ -175,6 +177,7 @@ async def test_unreachable_server_fails_fast_for_every_waiter() -> None:
         await closed_pool(pool)
 
 
+@pytest.mark.timing
 async def test_acquire_timeout_when_the_server_never_answers() -> None:
     async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.read()  # until the client gives up

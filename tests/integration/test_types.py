@@ -6,7 +6,7 @@ import datetime
 import json
 import struct
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -30,15 +30,6 @@ def assert_same(actual: Any, expected: Any) -> None:
     assert actual == expected, (actual, expected)
     if isinstance(expected, Decimal):
         assert actual.as_tuple() == expected.as_tuple(), (actual, expected)
-
-
-@pytest.fixture
-async def conn(connect_kwargs: dict[str, Any]) -> AsyncIterator[aiomysql.Connection]:
-    conn = await aiomysql.connect(**connect_kwargs)
-    try:
-        yield conn
-    finally:
-        await conn.ensure_closed()
 
 
 async def column_values(

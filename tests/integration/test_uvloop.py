@@ -10,7 +10,9 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import pytest
 import uvloop
+from held import HeldLock, time_out_when
 
 import aiomysql
 
@@ -65,17 +67,20 @@ def test_pool_under_concurrency(connect_kwargs: dict[str, Any]) -> None:
     run_on_uvloop(main)
 
 
+@pytest.mark.timing
 def test_cancelled_query_closes_the_connection(connect_kwargs: dict[str, Any]) -> None:
     async def main() -> None:
         conn = await aiomysql.connect(**connect_kwargs)
         cur = await conn.cursor()
-        try:
-            async with asyncio.timeout(0.2):
-                await cur.execute("SELECT SLEEP(5)")
-        except TimeoutError:
-            pass
-        else:
-            raise AssertionError("the statement should have been cancelled")
+        async with HeldLock(connect_kwargs) as lock:
+            try:
+                await time_out_when(
+                    lock.blocking(conn.thread_id()), cur.execute(lock.sql), "blocked"
+                )
+            except TimeoutError:
+                pass
+            else:
+                raise AssertionError("the statement should have been cancelled")
         assert conn.closed
         conn.close()
         async with aiomysql.connect(**connect_kwargs) as fresh, fresh.cursor() as cur2:
