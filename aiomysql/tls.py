@@ -103,6 +103,11 @@ async def start_tls(
         raise OperationalError(
             CR.CR_SSL_CONNECTION_ERROR, f"TLS handshake with the server on {address} failed: {exc}"
         ) from exc
+    except OSError as exc:  # the connection was lost mid-handshake (often with no message)
+        raise OperationalError(
+            CR.CR_SSL_CONNECTION_ERROR,
+            f"TLS handshake with the server on {address} failed: connection lost ({exc!r})",
+        ) from exc
     if upgraded is None:  # the connection closed during the handshake
         raise OperationalError(CR.CR_SSL_CONNECTION_ERROR, f"TLS with {address} was not set up")
     return upgraded
