@@ -142,9 +142,7 @@ async def test_tls_handshake_cut(tls: Setup, where: str) -> None:
     fault = {
         "client-hello": Fault(Action.CUT, Direction.TO_SERVER, after=SSL_REQUEST),
         "server-hello": Fault(Action.CUT, Direction.TO_CLIENT, after=tls.greeting_len + 60),
-        "server-certificate": Fault(
-            Action.CUT, Direction.TO_CLIENT, after=tls.greeting_len + 400
-        ),
+        "server-certificate": Fault(Action.CUT, Direction.TO_CLIENT, after=tls.greeting_len + 400),
     }[where]
     tls.proxy.arm_next(fault)
     with pytest.raises(aiomysql.OperationalError) as info:
