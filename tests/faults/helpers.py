@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from typing import Any
 
@@ -89,3 +90,15 @@ async def wait_for_state(connect_kwargs: dict[str, Any], thread_id: int, like: s
                 await asyncio.sleep(0.02)
     finally:
         await conn.ensure_closed()
+
+
+def open_fds() -> int:
+    """How many file descriptors this process has open."""
+    return len(os.listdir("/proc/self/fd"))
+
+
+async def fds_down_to(count: int) -> None:
+    """Wait (bounded) until this process has at most ``count`` descriptors open."""
+    async with asyncio.timeout(BOUND):
+        while open_fds() > count:
+            await asyncio.sleep(0.01)
