@@ -58,10 +58,13 @@ async def gone(link_closed: asyncio.Event) -> None:
 
 
 async def processlist_ids(connect_kwargs: dict[str, Any]) -> set[int]:
-    """The ids of every session the server has open now, seen from a second connection."""
+    """The ids of every client session the server has open now (not its own daemon
+    threads, such as MySQL's event scheduler), seen from a second connection."""
     conn = await direct(connect_kwargs)
     try:
-        result = await conn.run_query("SELECT ID FROM information_schema.PROCESSLIST")
+        result = await conn.run_query(
+            "SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND <> 'Daemon'"
+        )
         return {row[0] for row in result.rows or ()} - {conn.thread_id()}
     finally:
         await conn.ensure_closed()
