@@ -45,6 +45,7 @@ class Wire(asyncio.BufferedProtocol):
         self._drain_waiter: asyncio.Future[None] | None = None
         self._reading_paused = False
         self._writing_paused = False
+        self._write_timer: asyncio.TimerHandle | None = None
         self._closed = loop.create_future()
         #: Seconds a read or a drain may wait before the connection is given up (None: ever).
         self.read_timeout: float | None = None
@@ -90,6 +91,9 @@ class Wire(asyncio.BufferedProtocol):
 
     def resume_writing(self) -> None:
         self._writing_paused = False
+        if self._write_timer is not None:  # the request went out: no longer a write wait
+            self._write_timer.cancel()
+            self._write_timer = None
         waiter, self._drain_waiter = self._drain_waiter, None
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
@@ -112,12 +116,21 @@ class Wire(asyncio.BufferedProtocol):
         timer = None
         if self.read_timeout is not None:
             timer = self.loop.call_later(self.read_timeout, self._time_out, waiter, "read")
+        if self._writing_paused and self.write_timeout is not None:
+            # The request is not all sent yet (the peer is not reading it): until it is,
+            # waiting for the reply is waiting for the write.
+            self._write_timer = self.loop.call_later(
+                self.write_timeout, self._time_out, waiter, "write"
+            )
         try:
             await waiter
         finally:
             self._waiter = None
             if timer is not None:
                 timer.cancel()
+            if self._write_timer is not None:
+                self._write_timer.cancel()
+                self._write_timer = None
 
     def _time_out(self, waiter: asyncio.Future[None], what: str) -> None:
         """A read or write took too long: the protocol state is unknown, so close."""

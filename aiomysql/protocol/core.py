@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..constants import CLIENT, CR, SERVER_STATUS
+from ..constants import CLIENT, CR, ER, SERVER_STATUS
 from ..errors import Error, InterfaceError, ProgrammingError
 from . import events as ev
 from ._impl import decode_text_row, decode_text_rows, packets_end, read_packet
@@ -331,6 +331,8 @@ class ClientCore(ReceiveBuffer):
         raise ProtocolError(f"unexpected packet 0x{head:02x} during authentication")
 
     def _on_result(self) -> ev.Event | None:
+        if self._end - self._pos >= 4 and self._buf[self._pos + 3] != self._seq:
+            return self._early_reply()
         payload = self._read_packet()
         if payload is None:
             return ev.NEED_DATA
@@ -342,8 +344,11 @@ class ClientCore(ReceiveBuffer):
             self._finish(ok.status)
             return ok
         if head == ERR_HEADER:
-            self._to(_IDLE)
-            raise parse_error(payload)
+            error = parse_error(payload)
+            # The server hangs up after refusing a packet over its max_allowed_packet.
+            too_large = error.args[0] == ER.NET_PACKET_TOO_LARGE
+            self._to(State.BROKEN if too_large else _IDLE)
+            raise error
         if head == LOCAL_INFILE_HEADER:
             self._to(State.INFILE)
             return ev.LocalInfileRequest(payload[1:])
@@ -354,6 +359,28 @@ class ClientCore(ReceiveBuffer):
         self.columns = []
         self._to(_COLUMNS)
         return None
+
+    def _early_reply(self) -> ev.Event:
+        """A reply whose sequence id is not the one after the request's last frame.
+
+        A server that refuses a request over its max_allowed_packet answers ERR 1153 after
+        the first frame's header (sequence id 1), while the rest of the request may still
+        be on its way, and hangs up: raise that error, not a sequence-id complaint, and
+        leave the connection broken (the stream is no longer in step).
+        """
+        buf, pos = self._buf, self._pos
+        length = buf[pos] | buf[pos + 1] << 8 | buf[pos + 2] << 16
+        wrong_seq = ProtocolError(f"packet sequence id {buf[pos + 3]}, expected {self._seq}")
+        if length > 0xFFFF:  # not an ERR packet
+            raise wrong_seq
+        if self._end - pos - 4 < length:
+            self._need = 4 + length
+            return ev.NEED_DATA
+        payload = self._take(pos + 4, pos + 4 + length)
+        if payload[:1] != bytes((ERR_HEADER,)):
+            raise wrong_seq
+        self._to(State.BROKEN)
+        raise parse_error(payload)
 
     @property
     def _extended_metadata(self) -> bool:

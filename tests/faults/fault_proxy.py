@@ -36,17 +36,24 @@ class Fault:
     counting then starts at the first byte of the client chunk that completed the
     pattern (so ``TO_SERVER, after=0`` withholds that very chunk from the server), or
     at the next byte from the server for ``TO_CLIENT``.
+
+    ``when_client_sends=n`` does the same on a byte count instead of a pattern, for
+    streams the proxy cannot read (TLS): the fault waits until the client has sent
+    ``n`` more bytes after injection (``1``: the client's next chunk, e.g. the
+    encrypted COMMIT).
     """
 
     action: Action
     direction: Direction = Direction.TO_CLIENT
     after: int = 0
     when_client_sent: bytes | None = None
+    when_client_sends: int | None = None
     seconds: float = 0.0
     mask: int = 0xFF
     fired: bool = False
     seen: int = field(default=0, repr=False)
     armed: bool = field(default=False, repr=False)
+    client_bytes: int = field(default=0, repr=False)
 
 
 class Link:
@@ -74,7 +81,7 @@ class Link:
 
     def inject(self, fault: Fault) -> Fault:
         """Add ``fault`` to this link; it acts on bytes forwarded from now on."""
-        fault.armed = fault.when_client_sent is None
+        fault.armed = fault.when_client_sent is None and fault.when_client_sends is None
         self.faults.append(fault)
         return fault
 
@@ -104,6 +111,12 @@ class Link:
         return None
 
     def _arm_on_patterns(self, data: bytes) -> None:
+        for fault in self.faults:
+            if not fault.armed and fault.when_client_sends is not None:
+                fault.client_bytes += len(data)
+                if fault.client_bytes >= fault.when_client_sends:
+                    fault.armed = True
+                    fault.seen = 0
         pending = [f for f in self.faults if not f.armed and f.when_client_sent]
         if not pending:
             return
@@ -180,12 +193,23 @@ class Link:
 class FaultProxy:
     """Listens on 127.0.0.1 and forwards each connection to ``(host, port)``.
 
+    ``target_unix`` forwards to that unix socket instead; ``listen_unix`` listens on
+    that unix socket path instead of a loopback port (``unix_socket=proxy.unix_path``).
     Faults are injected per link (``link.inject``), or queued for the next link
     accepted (``arm_next``), which is how the handshake is reached.
     """
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        target_unix: str | None = None,
+        listen_unix: str | None = None,
+    ) -> None:
         self.target = (host, port)
+        self.target_unix = target_unix
+        self.unix_path = listen_unix
         self.host = "127.0.0.1"
         self.port = 0
         self.links: list[Link] = []
@@ -197,9 +221,12 @@ class FaultProxy:
         self._all_links: list[Link] = []
 
     async def start(self) -> FaultProxy:
-        """Start listening on a free loopback port."""
-        self._server = await asyncio.start_server(self._accept, self.host, 0)
-        self.port = self._server.sockets[0].getsockname()[1]
+        """Start listening on a free loopback port (or on ``listen_unix``)."""
+        if self.unix_path is not None:
+            self._server = await asyncio.start_unix_server(self._accept, self.unix_path)
+        else:
+            self._server = await asyncio.start_server(self._accept, self.host, 0)
+            self.port = self._server.sockets[0].getsockname()[1]
         return self
 
     def arm_next(self, *faults: Fault) -> None:
@@ -233,7 +260,10 @@ class FaultProxy:
         self._handlers.add(task)
         try:
             try:
-                upstream = await asyncio.open_connection(*self.target)
+                if self.target_unix is not None:
+                    upstream = await asyncio.open_unix_connection(self.target_unix)
+                else:
+                    upstream = await asyncio.open_connection(*self.target)
             except OSError:
                 writer.transport.abort()
                 return
@@ -270,6 +300,8 @@ class FaultProxy:
 
     def connect_kwargs(self, base: dict[str, Any]) -> dict[str, Any]:
         """``base`` (aiomysql.connect kwargs) pointed at the proxy instead of the server."""
+        if self.unix_path is not None:
+            return {**base, "unix_socket": self.unix_path}
         return {**base, "host": self.host, "port": self.port}
 
 

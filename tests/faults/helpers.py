@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from typing import Any
 
@@ -54,3 +55,53 @@ async def gone(link_closed: asyncio.Event) -> None:
     """Wait (bounded) until a proxy link has closed: the driver let go of its socket."""
     async with asyncio.timeout(BOUND):
         await link_closed.wait()
+
+
+async def processlist_ids(connect_kwargs: dict[str, Any]) -> set[int]:
+    """The ids of every client session the server has open now (not its own daemon
+    threads, such as MySQL's event scheduler), seen from a second connection."""
+    conn = await direct(connect_kwargs)
+    try:
+        result = await conn.run_query(
+            "SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND <> 'Daemon'"
+        )
+        return {row[0] for row in result.rows or ()} - {conn.thread_id()}
+    finally:
+        await conn.ensure_closed()
+
+
+async def session_gone(connect_kwargs: dict[str, Any], *thread_ids: int) -> None:
+    """Wait (bounded) until the server no longer lists any of ``thread_ids``."""
+    async with asyncio.timeout(BOUND):
+        while set(thread_ids) & await processlist_ids(connect_kwargs):
+            await asyncio.sleep(0.02)
+
+
+async def wait_for_state(connect_kwargs: dict[str, Any], thread_id: int, like: str) -> None:
+    """Wait (bounded) until session ``thread_id`` runs a statement matching ``like`` and is
+    waiting inside it (the server holds it at that point: a lock, a socket read/write)."""
+    conn = await direct(connect_kwargs)
+    try:
+        async with asyncio.timeout(BOUND):
+            while True:
+                result = await conn.run_query(
+                    "SELECT STATE FROM information_schema.PROCESSLIST "
+                    f"WHERE ID = {int(thread_id)} AND INFO LIKE {conn.escape(like)}"
+                )
+                if result.rows:
+                    return
+                await asyncio.sleep(0.02)
+    finally:
+        await conn.ensure_closed()
+
+
+def open_fds() -> int:
+    """How many file descriptors this process has open."""
+    return len(os.listdir("/proc/self/fd"))
+
+
+async def fds_down_to(count: int) -> None:
+    """Wait (bounded) until this process has at most ``count`` descriptors open."""
+    async with asyncio.timeout(BOUND):
+        while open_fds() > count:
+            await asyncio.sleep(0.01)
