@@ -59,10 +59,15 @@ class ReadyContext(Generic[T]):
     __slots__ = ("_obj", "_on_exit")
 
     def __init__(
-        self, obj: T, on_exit: Callable[[T, BaseException | None], Awaitable[None]]
+        self, obj: T, on_exit: Callable[[T, BaseException | None], Awaitable[None]] | None = None
     ) -> None:
         self._obj = obj
         self._on_exit = on_exit
+        if on_exit is None:
+            # Compatibility (ddtrace's aiomysql integration): it rebuilds cursor()'s
+            # context as ``type(cm)(coroutine)``, the one-argument form of aiomysql 0.3's
+            # _ContextManager. The object becomes a _RebuiltContext, which awaits first.
+            self.__class__ = _RebuiltContext
 
     def __await__(self) -> Generator[Any, None, T]:
         return self._obj
@@ -77,4 +82,35 @@ class ReadyContext(Generic[T]):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        assert self._on_exit is not None
         await self._on_exit(self._obj, exc)
+
+
+class _RebuiltContext(ReadyContext[Any]):
+    """``ReadyContext(coroutine)``: awaits the coroutine first; ``async with`` closes the
+    object it gave on exit (``await obj.close()``), as aiomysql 0.3's cursor context did."""
+
+    __slots__ = ()
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        return self._obj.__await__()  # type: ignore[no-any-return]
+
+    async def __aenter__(self) -> Any:
+        self._obj = await self._obj
+        self._on_exit = _close_object
+        return self._obj
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        on_exit = self._on_exit
+        if on_exit is not None:  # entered: self._obj is what the coroutine gave
+            self._on_exit = None
+            await on_exit(self._obj, exc)
+
+
+async def _close_object(obj: Any, exc: BaseException | None) -> None:
+    await obj.close()

@@ -10,6 +10,7 @@ from typing import Any
 
 from . import converters
 from ._channel import Channel, closed_error
+from ._compat_shims import UpstreamPrivateNames
 from ._context import AwaitableContext
 from ._kill_query import spawn_kill_query, wait_for_kill_queries
 from ._login import open_connection
@@ -21,7 +22,7 @@ from .protocol import commands
 from .result import Result
 
 
-class Connection:
+class Connection(UpstreamPrivateNames):
     """One connection to a MySQL or MariaDB server. Create it with ``await connect(...)``."""
 
     def __init__(

@@ -54,6 +54,11 @@ class Result:
         return cls(columns, description)
 
     @property
+    def fields(self) -> list[Column] | None:
+        """Alias of ``columns`` (tortoise-orm reads ``cursor._result.fields[i].name``)."""
+        return self.columns
+
+    @property
     def description(self) -> Description | None:
         """The DB-API description of the result set, None without one."""
         if self._description is None and self.columns is not None:

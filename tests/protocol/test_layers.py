@@ -57,6 +57,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "public API",
         (
             "aiomysql._row_shapes",
+            "aiomysql._compat_shims",
             "aiomysql.cursors",
             "aiomysql.connection",
             "aiomysql._pool_slots",
