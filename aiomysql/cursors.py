@@ -13,9 +13,22 @@ from ._channel import StatementChannel
 from ._context import ReadyContext
 from ._row_shapes import DeserializationCursorMixin, DictCursorMixin
 from .charset import codec_errors
-from .constants import SERVER_STATUS
-from .errors import InterfaceError, NotSupportedError, ProgrammingError
+from .constants import FIELD_TYPE, SERVER_STATUS
+from .errors import (
+    DatabaseError,
+    DataError,
+    Error,
+    ErrorClasses,
+    IntegrityError,
+    InterfaceError,
+    InternalError,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+    Warning,
+)
 from .errors import Warning as DatabaseWarning
+from .log import logger
 from .result import Result
 
 #: A cursor's ``connection``: the Connection, or anything with a statement channel.
@@ -28,6 +41,8 @@ INSERT_VALUES = re.compile(
         (\s*(?:ON\s+DUPLICATE\s+KEY\s+UPDATE\b.*)?);?\s*\Z""",
     re.IGNORECASE | re.DOTALL | re.VERBOSE,
 )
+#: aiomysql's name for it (groups: head, one row of placeholders, tail).
+RE_INSERT_VALUES = INSERT_VALUES
 
 #: Bytes kept free under max_allowed_packet for the packet header and command byte.
 _PACKET_MARGIN = 64
@@ -36,11 +51,12 @@ _PACKET_MARGIN = 64
 _INSERT_CHUNK = 1 << 20
 
 
-class Cursor:
+class Cursor(ErrorClasses):
     """A buffered cursor: each statement's rows are read completely, then fetched locally."""
 
-    #: Rows fetchmany() returns by default.
-    arraysize = 1
+    #: aiomysql's limit for its multi-row INSERTs (ours: _INSERT_CHUNK; kept for code
+    #: that reads or sets it).
+    max_stmt_length = 1024000
 
     def __init__(self, connection: CursorOwner, echo: bool = False) -> None:
         self._connection: CursorOwner | None = connection
@@ -54,8 +70,18 @@ class Cursor:
         self._lastrowid: int | None = None
         self._description: tuple[tuple[Any, ...], ...] | None = None
         self._executed: str | None = None
+        self._arraysize = 1
 
     # -- properties ----------------------------------------------------------
+
+    @property
+    def arraysize(self) -> int:
+        """Rows fetchmany() returns by default (1)."""
+        return self._arraysize
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        self._arraysize = value
 
     @property
     def connection(self) -> CursorOwner | None:
@@ -522,3 +548,12 @@ def make_cursor(
     if not (isinstance(cls, type) and issubclass(cls, Cursor)):
         raise TypeError("cursor classes must be subclasses of aiomysql.Cursor")
     return ReadyContext(cls(conn, conn.echo), _close_cursor)
+
+
+# The error classes and FIELD_TYPE are importable from here, as from aiomysql.cursors.
+__all__ = [
+    "FIELD_TYPE", "RE_INSERT_VALUES", "Cursor", "DataError", "DatabaseError",
+    "DeserializationCursor", "DictCursor", "Error", "IntegrityError", "InterfaceError",
+    "InternalError", "NotSupportedError", "OperationalError", "ProgrammingError",
+    "SSCursor", "SSDictCursor", "Warning", "logger",
+]  # fmt: skip
