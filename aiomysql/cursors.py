@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 from . import converters
-from ._channel import StatementChannel
+from ._channel import UNREAD_UNBUFFERED, StatementChannel
 from ._context import ReadyContext
 from ._row_shapes import DeserializationCursorMixin, DictCursorMixin
 from .charset import codec_errors
@@ -136,7 +136,7 @@ class Cursor(ErrorClasses):
 
     def _get_channel(self) -> StatementChannel:
         if self._connection is None:
-            raise ProgrammingError(0, "Cursor closed")
+            raise ProgrammingError("Cursor closed")
         return self._channel
 
     async def close(self) -> None:
@@ -179,9 +179,11 @@ class Cursor(ErrorClasses):
         # The hot path of every statement: what nextset() and mogrify() do, written out
         # so that a statement costs as few calls and awaits as possible.
         if self._connection is None:
-            raise ProgrammingError(0, "Cursor closed")
+            raise ProgrammingError("Cursor closed")
         channel = self._channel
         if self._result is not None and not channel.settled():
+            if self._unbuffered and not self._result.complete:
+                warnings.warn(UNREAD_UNBUFFERED, UserWarning, stacklevel=2)
             while await self.nextset():
                 pass
         if args is not None:
@@ -326,7 +328,7 @@ class Cursor(ErrorClasses):
         ):
             return
         for _level, code, message in await channel.show_warnings():
-            warnings.warn(DatabaseWarning(int(code), str(message)), stacklevel=4)
+            warnings.warn(str(message), DatabaseWarning, stacklevel=4)  # as aiomysql
 
     async def nextset(self) -> bool | None:
         """Move to the next result set; None when there is none."""
@@ -352,8 +354,8 @@ class Cursor(ErrorClasses):
     def _check_executed(self) -> Sequence[Any]:
         if self._rows is None:
             if self._executed is None and self._result is None:
-                raise ProgrammingError(0, "execute() first")
-            return ()  # a statement without a result set: nothing to fetch, as in aiomysql
+                raise ProgrammingError("execute() first")
+            return []  # a statement without a result set: an empty list, as in aiomysql
         return self._rows
 
     async def fetchone(self) -> Any:
@@ -394,7 +396,7 @@ class Cursor(ErrorClasses):
         elif mode == "absolute":
             target = value
         else:
-            raise ProgrammingError(0, f"unknown scroll mode {mode!r}")
+            raise ProgrammingError(f"unknown scroll mode {mode}")
         if not 0 <= target < len(rows):
             raise IndexError("out of range")
         self._rownumber = target
@@ -406,6 +408,9 @@ class DictCursor(DictCursorMixin, Cursor):
 
 class DeserializationCursor(DeserializationCursorMixin, Cursor):
     """A buffered cursor that decodes JSON columns; mix it with DictCursor for dicts."""
+
+    def _buffer_rows(self, result: Result) -> Sequence[Any]:
+        return list(self._convert_rows(result))  # rows it made: a list, as in aiomysql
 
 
 class SSCursor(Cursor):
@@ -447,9 +452,7 @@ class SSCursor(Cursor):
 
     def _check_stream(self) -> None:
         if self._result is None:
-            raise ProgrammingError(0, "execute() first")
-        if self._result.columns is None:
-            raise ProgrammingError(0, "the last statement returned no result set")
+            raise ProgrammingError("execute() first")
 
     async def fetchone(self) -> Any:
         self._check_stream()
@@ -491,9 +494,9 @@ class SSCursor(Cursor):
         elif mode == "absolute":
             steps = value - self._rownumber
         else:
-            raise ProgrammingError(0, f"unknown scroll mode {mode!r}")
+            raise ProgrammingError(f"unknown scroll mode {mode}")
         if steps < 0:
-            raise NotSupportedError(0, "an unbuffered cursor can only scroll forward")
+            raise NotSupportedError("Backwards scrolling not supported by this cursor")
         for _ in range(steps):
             if await self.fetchone() is None:
                 raise IndexError("out of range")
