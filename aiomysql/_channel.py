@@ -38,7 +38,7 @@ UNREAD_UNBUFFERED = "Previous unbuffered result was left incomplete"
 
 def closed_error() -> InterfaceError:
     """The error for using a connection that is closed or lost."""
-    return InterfaceError(0, "Connection is not connected (it was closed or lost)")
+    return InterfaceError(0, "Not connected")  # aiomysql's text
 
 
 class StatementChannel(Protocol):

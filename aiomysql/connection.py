@@ -235,12 +235,12 @@ class Connection(ErrorClasses):
         result = await self._channel.run_query(sql, unbuffered)
         return result.affected_rows
 
-    async def show_warnings(self) -> list[tuple[Any, ...]]:
-        """The last statement's warnings as (level, code, message) rows (SHOW WARNINGS).
+    async def show_warnings(self) -> tuple[tuple[Any, ...], ...]:
+        """The last statement's warnings as a tuple of (level, code, message) rows.
 
         The last statement's result (insert_id(), affected_rows()) is kept.
         """
-        return await self._channel.show_warnings()
+        return tuple(await self._channel.show_warnings())
 
     async def autocommit(self, value: bool) -> None:
         """Turn autocommit on or off (a round trip only when it changes)."""

@@ -527,7 +527,7 @@ def _mixed_class(classes: tuple[type[Cursor], ...]) -> type[Cursor]:
     """One class per combination, made once (``conn.cursor(A, B)`` is on hot paths)."""
     for cls in classes:
         if not (isinstance(cls, type) and issubclass(cls, Cursor)):
-            raise TypeError(f"cursor classes must be subclasses of aiomysql.Cursor: {cls!r}")
+            raise TypeError("Custom cursor must be subclass of Cursor")
     name = "".join(cls.__name__ for cls in classes)
     try:
         return type(name, classes, {})
@@ -541,7 +541,7 @@ def make_cursor(
     """A cursor of ``classes`` mixed (or ``default``, the connection's cursorclass),
     awaitable and usable with ``async with``."""
     if conn.closed:
-        raise InterfaceError(0, "Connection is not connected (it was closed or lost)")
+        raise InterfaceError(0, "Not connected")  # aiomysql's text
     if not classes:
         cls = default
     elif len(classes) == 1:
@@ -549,7 +549,7 @@ def make_cursor(
     else:
         cls = _mixed_class(classes)
     if not (isinstance(cls, type) and issubclass(cls, Cursor)):
-        raise TypeError("cursor classes must be subclasses of aiomysql.Cursor")
+        raise TypeError("Custom cursor must be subclass of Cursor")
     return ReadyContext(cls(conn, conn.echo), _close_cursor)
 
 

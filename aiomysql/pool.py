@@ -93,11 +93,11 @@ class Pool:
     ) -> None:
         del loop  # accepted for compatibility with aiomysql 0.3, ignored
         if minsize < 0:
-            raise ValueError(f"minsize must be 0 or more, not {minsize!r}")
+            raise ValueError("minsize should be zero or greater")  # aiomysql's text
         if maxsize < 0:
             raise ValueError(f"maxsize must be 0 (no limit) or more, not {maxsize!r}")
         if maxsize and minsize > maxsize:
-            raise ValueError(f"minsize ({minsize}) must not be greater than maxsize ({maxsize})")
+            raise ValueError("maxsize should be not less than minsize")  # aiomysql's text
         if acquire_timeout is not None and acquire_timeout <= 0:
             raise ValueError(f"acquire_timeout must be positive or None, not {acquire_timeout!r}")
         if pre_ping_idle is not None and pre_ping_idle < 0:

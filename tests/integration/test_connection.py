@@ -142,7 +142,7 @@ async def test_closed_connection_raises_interface_error(connect_kwargs: dict[str
     cur = await conn.cursor()
     conn.close()
     assert conn.closed
-    with pytest.raises(aiomysql.InterfaceError, match="not connected"):
+    with pytest.raises(aiomysql.InterfaceError, match="Not connected"):
         await cur.execute("SELECT 1")
     with pytest.raises(aiomysql.InterfaceError):
         await conn.cursor()
@@ -208,7 +208,7 @@ async def test_server_side_kill_then_query_raises_operational_error(
         if isinstance(info.value, aiomysql.OperationalError):
             assert info.value.args[0] in (2013, 2006, 1927, 4031)
         else:
-            assert "not connected" in str(info.value)
+            assert "Not connected" in str(info.value)
         assert victim.closed
         victim.close()
 

@@ -59,6 +59,9 @@ async def statements(rec: Recorder, conn: Any) -> None:
     rec.note("last_executed.execute", cur._last_executed)
     await rec.step("execute_dict", cur.execute, "SELECT %(a)s", {"a": b"x\0"})
     rec.note("last_executed.execute_dict", cur._last_executed)
+    for i, value in enumerate([1.5, 10**20, -0.0, True, "é", b"\xff", [1, 2]]):
+        await rec.step(f"param.{i}", cur.execute, "SELECT %s", (value,))
+        await rec.step(f"param.{i}.fetch", cur.fetchone)
     await rec.step("mogrify", cur.mogrify, "SELECT %s", ([1, 2],))
     await rec.step("executemany_insert", cur.executemany,
                    "INSERT INTO compat_t (name) VALUES (%s)", [("m1",), ("m2",), ("m3",)])

@@ -90,10 +90,14 @@ class Recorder:
         self.out[key] = obs
         return value
 
-    async def effect(self, key: str, fn: Callable[..., Any], *args: Any) -> None:
+    async def effect(self, key: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """step() for a call whose return value is not compared (only errors, warnings)."""
-        await self.step(key, fn, *args)
+        value = await self.step(key, fn, *args, **kwargs)
         self.out[key].pop("ok", None)
+        close = getattr(value, "close", None)  # a connection that opened after all
+        if close is not None:
+            close()
+        return value
 
     def note(self, key: str, value: Any) -> None:
         """Record a plain value."""
