@@ -34,6 +34,7 @@ from .errors import (
 from .log import logger
 from .protocol import commands
 from .result import Result
+from .utils import escape_string
 
 #: Module-level names aiomysql.connection has (from PyMySQL).
 DEFAULT_USER = ""
@@ -44,6 +45,14 @@ TEXT_TYPES = {
     FIELD_TYPE.STRING, FIELD_TYPE.TINY_BLOB, FIELD_TYPE.VAR_STRING, FIELD_TYPE.VARCHAR,
     FIELD_TYPE.GEOMETRY,
 }  # fmt: skip
+encoders = converters.encoders
+decoders = converters.decoders
+escape_item = converters.escape_item
+
+
+def through(x: Any) -> Any:
+    """The value unchanged (PyMySQL's identity converter)."""
+    return x
 
 
 class Connection(ErrorClasses):
@@ -489,6 +498,6 @@ __all__ = [
     "MAX_PACKET_LEN", "TEXT_TYPES", "Connection", "DataError", "DatabaseError", "Error",
     "IntegrityError", "InterfaceError", "InternalError", "NotSupportedError",
     "OperationalError", "ProgrammingError", "Warning", "charset_by_id", "charset_by_name",
-    "connect",
+    "connect", "decoders", "encoders", "escape_item", "escape_string", "through",
     "logger", "wait_for_kill_queries",
 ]  # fmt: skip

@@ -327,7 +327,7 @@ class Cursor(ErrorClasses):
             and self._result.server_status & SERVER_STATUS.SERVER_MORE_RESULTS_EXISTS
         ):
             return
-        for _level, code, message in await channel.show_warnings():
+        for _level, _code, message in await channel.show_warnings():
             warnings.warn(str(message), DatabaseWarning, stacklevel=4)  # as aiomysql
 
     async def nextset(self) -> bool | None:

@@ -72,7 +72,8 @@ async def statements(rec: Recorder, conn: Any) -> None:
                    "UPDATE compat_t SET name = %s WHERE name = %s", [("n1", "m1"), ("n2", "m2")])
     rec.note("last_executed.executemany_update", cur._last_executed)
     rec.note("executemany_update.rowcount", cur.rowcount)
-    await rec.step("executemany_empty", cur.executemany, "INSERT INTO compat_t (name) VALUES (%s)", [])
+    insert = "INSERT INTO compat_t (name) VALUES (%s)"
+    await rec.step("executemany_empty", cur.executemany, insert, [])
     await rec.step("callproc", cur.callproc, "compat_p", (2, 3))
     rec.note("last_executed.callproc", cur._last_executed)
     await rec.step("callproc_fetch", cur.fetchall)
