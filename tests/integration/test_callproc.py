@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+import warnings
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
@@ -74,8 +75,14 @@ async def test_unread_result_sets_are_skipped(conn: aiomysql.Connection, proc: s
     for kind in (aiomysql.Cursor, aiomysql.SSCursor):
         async with conn.cursor(kind) as cur:
             await cur.callproc(proc, (1, None, "x"))
-            # Straight to the next statement: the procedure's results are discarded.
-            await cur.execute(f"SELECT @_{proc}_1")
+            # Straight to the next statement: the procedure's results are discarded
+            # (an unbuffered one with aiomysql's warning that it was left unread).
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                await cur.execute(f"SELECT @_{proc}_1")
+            assert [str(w.message) for w in caught] == (
+                ["Previous unbuffered result was left incomplete"] if cur._unbuffered else []
+            )
             assert list(await cur.fetchall()) == [(2,)]
         assert not conn.busy
 

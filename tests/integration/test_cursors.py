@@ -234,7 +234,7 @@ async def test_mixed_classes(conn: aiomysql.Connection) -> None:
     assert type(again) is type(cur)  # made once, not per call
     await cur.close()
     await again.close()
-    with pytest.raises(TypeError, match="subclasses of aiomysql.Cursor"):
+    with pytest.raises(TypeError, match="must be subclass of Cursor"):
         conn.cursor(aiomysql.DictCursor, dict)  # type: ignore[arg-type]
 
 
