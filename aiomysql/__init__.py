@@ -1,5 +1,6 @@
 """aiomysql: a fast, dependable asyncio driver for MySQL and MariaDB."""
 
+from . import log, utils
 from ._version import __version__
 from .connection import Connection, connect
 from .cursors import Cursor, DeserializationCursor, DictCursor, SSCursor, SSDictCursor
@@ -18,6 +19,9 @@ from .errors import (
 )
 from .pool import Pool, PoolClosedError, PoolStats, PoolTimeoutError, create_pool
 from .protocol._impl import USING_EXTENSIONS
+from .utils import escape_dict, escape_sequence, escape_string
+
+version = __version__
 
 apilevel = "2.0"
 threadsafety = 1
@@ -25,6 +29,12 @@ paramstyle = "pyformat"
 
 __all__ = [
     "__version__",
+    "log",
+    "utils",
+    "version",
+    "escape_dict",
+    "escape_sequence",
+    "escape_string",
     "USING_EXTENSIONS",
     "apilevel",
     "threadsafety",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import warnings
 from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
@@ -31,11 +32,13 @@ from .result import Result
 logger = logging.getLogger("aiomysql")
 
 _NO_BACKSLASH_ESCAPES = SERVER_STATUS.SERVER_STATUS_NO_BACKSLASH_ESCAPES
+#: aiomysql's warning when a command comes while an unbuffered result is unread.
+UNREAD_UNBUFFERED = "Previous unbuffered result was left incomplete"
 
 
 def closed_error() -> InterfaceError:
     """The error for using a connection that is closed or lost."""
-    return InterfaceError(0, "Connection is not connected (it was closed or lost)")
+    return InterfaceError(0, "Not connected")  # aiomysql's text
 
 
 class StatementChannel(Protocol):
@@ -88,6 +91,12 @@ class Channel:
         self.last_ok: OkPacket | None = None
         self._unbuffered: Result | None = None
         self._named_infile: bytes | None = None
+
+    def use_options(self, options: ConnectOptions) -> None:
+        """Encode statements by these options from now on (after SET NAMES)."""
+        self.options = options
+        self.encoding = options.encoding
+        self._codec_errors = options.codec_errors
 
     def attach(self, core: ClientCore, wire: Wire, greeting: Greeting) -> None:
         """Run commands on this newly logged-in connection from now on."""
@@ -246,6 +255,8 @@ class Channel:
     async def run_query(self, sql: str | bytes, unbuffered: bool = False) -> Result:
         """Send one COM_QUERY and read its first result (all rows unless ``unbuffered``)."""
         core = self.require_core()
+        if core.streaming and self._unbuffered is not None:
+            await self.drop_unread_rows()
         if core.results_pending:
             await self.discard_pending_results()
         self._send_query(core, sql)
@@ -311,6 +322,12 @@ class Channel:
         if not core.results_pending:
             return None
         return await self._read_result(unbuffered)
+
+    async def drop_unread_rows(self) -> None:
+        """A new command while an unbuffered result is unread: warn and drop the rest,
+        as aiomysql does (UserWarning "Previous unbuffered result was left incomplete")."""
+        warnings.warn(UNREAD_UNBUFFERED, UserWarning, stacklevel=4)
+        await self.discard_unbuffered()
 
     async def discard_pending_results(self) -> None:
         """Read and drop the further results of the last statement, if any."""
@@ -414,6 +431,8 @@ class Channel:
     async def command_ok(self, payload: bytes) -> OkPacket:
         """Run a command whose only answer is OK (COM_PING, COM_INIT_DB, ...)."""
         core = self.require_core()
+        if core.streaming and self._unbuffered is not None:
+            await self.drop_unread_rows()
         if core.results_pending:
             await self.discard_pending_results()
         request = core.send_command(payload)

@@ -157,6 +157,10 @@ def _capabilities(options: ConnectOptions, greeting: Greeting) -> int:
     capabilities |= CLIENT.PROTOCOL_41
     if options.db:
         capabilities |= CLIENT.CONNECT_WITH_DB
+    if options.multi_statements:  # on unless asked off, whatever client_flag says: aiomysql
+        capabilities |= CLIENT.MULTI_STATEMENTS & greeting.capabilities
+    else:
+        capabilities &= ~CLIENT.MULTI_STATEMENTS
     if options.local_infile:
         capabilities |= CLIENT.LOCAL_FILES
     else:

@@ -64,6 +64,7 @@ class ConnectOptions:
     read_timeout: float | None
     write_timeout: float | None
     allow_cleartext_password: bool
+    multi_statements: bool = True
 
     @property
     def address(self) -> str:
@@ -125,6 +126,7 @@ def parse_options(
     read_timeout: float | None,
     write_timeout: float | None,
     allow_cleartext_password: bool,
+    multi_statements: bool = True,
 ) -> ConnectOptions:
     """Check Connection's arguments, fill in defaults and option files; raise
     ProgrammingError (or OperationalError for unusable TLS files) on bad values."""
@@ -177,4 +179,5 @@ def parse_options(
         read_timeout=_check_timeout("read_timeout", read_timeout),
         write_timeout=_check_timeout("write_timeout", write_timeout),
         allow_cleartext_password=allow_cleartext_password,
+        multi_statements=bool(multi_statements),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import time
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -15,14 +16,47 @@ from ._context import AwaitableContext
 from ._kill_query import spawn_kill_query, wait_for_kill_queries
 from ._login import open_connection
 from ._options import DEFAULT_CONNECT_TIMEOUT, parse_options
-from .constants import SERVER_STATUS
+from .charset import charset_by_id, charset_by_name, codec_errors
+from .constants import CLIENT, COMMAND, CR, FIELD_TYPE, SERVER_STATUS
 from .cursors import Cursor, make_cursor
-from .errors import Error
+from .errors import (
+    DatabaseError,
+    DataError,
+    Error,
+    ErrorClasses,
+    IntegrityError,
+    InterfaceError,
+    InternalError,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+    Warning,
+)
+from .log import logger
 from .protocol import commands
 from .result import Result
+from .utils import escape_string
+
+#: Module-level names aiomysql.connection has (from PyMySQL).
+DEFAULT_USER = ""
+DEFAULT_CHARSET = "utf8mb4"
+MAX_PACKET_LEN = 2**24 - 1
+TEXT_TYPES = {
+    FIELD_TYPE.BIT, FIELD_TYPE.BLOB, FIELD_TYPE.LONG_BLOB, FIELD_TYPE.MEDIUM_BLOB,
+    FIELD_TYPE.STRING, FIELD_TYPE.TINY_BLOB, FIELD_TYPE.VAR_STRING, FIELD_TYPE.VARCHAR,
+    FIELD_TYPE.GEOMETRY,
+}  # fmt: skip
+encoders = converters.encoders
+decoders = converters.decoders
+escape_item = converters.escape_item
 
 
-class Connection(UpstreamPrivateNames):
+def through(x: Any) -> Any:
+    """The value unchanged (PyMySQL's identity converter)."""
+    return x
+
+
+class Connection(UpstreamPrivateNames, ErrorClasses):
     """One connection to a MySQL or MariaDB server. Create it with ``await connect(...)``."""
 
     def __init__(
@@ -58,6 +92,7 @@ class Connection(UpstreamPrivateNames):
         read_timeout: float | None = None,
         write_timeout: float | None = None,
         allow_cleartext_password: bool = False,
+        multi_statements: bool = True,
     ) -> None:
         if loop is not None:
             warnings.warn(
@@ -75,6 +110,7 @@ class Connection(UpstreamPrivateNames):
             database=database, connect_attrs=connect_attrs,
             kill_query_on_cancel=kill_query_on_cancel, read_timeout=read_timeout,
             write_timeout=write_timeout, allow_cleartext_password=allow_cleartext_password,
+            multi_statements=multi_statements,
         )  # fmt: skip
         self._options = options
         self._cursorclass: type[Cursor] = cursorclass or Cursor
@@ -85,11 +121,15 @@ class Connection(UpstreamPrivateNames):
         if options.kill_query_on_cancel:
             on_cancel = functools.partial(spawn_kill_query, options.for_kill_query())
         self._channel = Channel(options, on_cancel)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._last_usage = time.monotonic()
 
     # -- connecting ----------------------------------------------------------
 
     async def _connect(self) -> None:
         """Open the socket, log in and apply the session settings."""
+        self._loop = asyncio.get_running_loop()
+        self._last_usage = self._loop.time()
         self._channel.close()
         self._channel.attach(*await open_connection(self._options.replace(db=self._db)))
         try:
@@ -197,6 +237,7 @@ class Connection(UpstreamPrivateNames):
 
     def cursor(self, *cursors: type[Cursor]) -> Any:
         """A new cursor (of ``cursors`` mixed together, or of the connection's cursorclass)."""
+        self._last_usage = time.monotonic()
         return make_cursor(self, cursors, self._cursorclass)
 
     async def query(self, sql: str | bytes, unbuffered: bool = False) -> int:
@@ -204,18 +245,49 @@ class Connection(UpstreamPrivateNames):
         result = await self._channel.run_query(sql, unbuffered)
         return result.affected_rows
 
-    async def show_warnings(self) -> list[tuple[Any, ...]]:
-        """The last statement's warnings as (level, code, message) rows (SHOW WARNINGS).
+    async def show_warnings(self) -> tuple[tuple[Any, ...], ...]:
+        """The last statement's warnings as a tuple of (level, code, message) rows.
 
         The last statement's result (insert_id(), affected_rows()) is kept.
         """
-        return await self._channel.show_warnings()
+        return tuple(await self._channel.show_warnings())
 
     async def autocommit(self, value: bool) -> None:
         """Turn autocommit on or off (a round trip only when it changes)."""
         self._autocommit_mode = bool(value)
         if bool(value) != self.get_autocommit():
             await self._channel.run_query(f"SET AUTOCOMMIT = {int(bool(value))}")
+
+    @property
+    def autocommit_mode(self) -> bool | None:
+        """The autocommit mode asked for (connect()'s ``autocommit``, then autocommit())."""
+        return self._autocommit_mode
+
+    @autocommit_mode.setter
+    def autocommit_mode(self, value: bool | None) -> None:
+        self._autocommit_mode = value
+
+    async def set_charset(self, charset: str) -> None:
+        """SET NAMES ``charset``: the connection's character set from now on."""
+        info = charset_by_name(charset.lower())
+        await self._channel.run_query(f"SET NAMES {self.escape(info.name)}")
+        self._options = self._options.replace(
+            charset_name=info.name,
+            charset=info,
+            encoding=info.encoding,
+            codec_errors=codec_errors(info.encoding),
+        )
+        self._channel.use_options(self._options)
+
+    @property
+    def last_usage(self) -> float:
+        """When the connection was last opened or asked for a cursor (event-loop time)."""
+        return self._last_usage
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        """The event loop the connection was opened on."""
+        return self._loop
 
     def get_autocommit(self) -> bool:
         """Whether the server says autocommit is on."""
@@ -421,4 +493,12 @@ def connect(
     )
 
 
-__all__ = ["Connection", "connect", "wait_for_kill_queries"]
+# Names aiomysql.connection re-exports from PyMySQL, for code that imports them here.
+__all__ = [
+    "CLIENT", "COMMAND", "CR", "DEFAULT_CHARSET", "DEFAULT_USER", "FIELD_TYPE",
+    "MAX_PACKET_LEN", "TEXT_TYPES", "Connection", "DataError", "DatabaseError", "Error",
+    "IntegrityError", "InterfaceError", "InternalError", "NotSupportedError",
+    "OperationalError", "ProgrammingError", "Warning", "charset_by_id", "charset_by_name",
+    "connect", "decoders", "encoders", "escape_item", "escape_string", "through",
+    "logger", "wait_for_kill_queries",
+]  # fmt: skip

@@ -62,7 +62,10 @@ def _encode_int(value: int, mapping: Mapping[type, Encoder]) -> str:
 def _encode_float(value: float, mapping: Mapping[type, Encoder]) -> str:
     if not _isfinite(value):
         raise ProgrammingError(f"{value!r} cannot be sent: MySQL has no NaN or infinity")
-    return float.__repr__(value)  # shortest exact repr; '1e+16' is valid SQL
+    # Shortest exact repr, with an exponent so that MySQL reads a DOUBLE, not a DECIMAL
+    # (as PyMySQL: '1.5e0'; '1e+16' is valid SQL as it is).
+    text = float.__repr__(value)
+    return text if "e" in text else text + "e0"
 
 
 def _encode_decimal(value: Decimal, mapping: Mapping[type, Encoder]) -> str:

@@ -9,13 +9,26 @@ from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 from . import converters
-from ._channel import StatementChannel
+from ._channel import UNREAD_UNBUFFERED, StatementChannel
 from ._context import ReadyContext
 from ._row_shapes import DeserializationCursorMixin, DictCursorMixin
 from .charset import codec_errors
-from .constants import SERVER_STATUS
-from .errors import InterfaceError, NotSupportedError, ProgrammingError
+from .constants import FIELD_TYPE, SERVER_STATUS
+from .errors import (
+    DatabaseError,
+    DataError,
+    Error,
+    ErrorClasses,
+    IntegrityError,
+    InterfaceError,
+    InternalError,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+    Warning,
+)
 from .errors import Warning as DatabaseWarning
+from .log import logger
 from .result import Result
 
 #: A cursor's ``connection``: the Connection, or anything with a statement channel.
@@ -28,6 +41,8 @@ INSERT_VALUES = re.compile(
         (\s*(?:ON\s+DUPLICATE\s+KEY\s+UPDATE\b.*)?);?\s*\Z""",
     re.IGNORECASE | re.DOTALL | re.VERBOSE,
 )
+#: aiomysql's name for it (groups: head, one row of placeholders, tail).
+RE_INSERT_VALUES = INSERT_VALUES
 
 #: Bytes kept free under max_allowed_packet for the packet header and command byte.
 _PACKET_MARGIN = 64
@@ -36,11 +51,12 @@ _PACKET_MARGIN = 64
 _INSERT_CHUNK = 1 << 20
 
 
-class Cursor:
+class Cursor(ErrorClasses):
     """A buffered cursor: each statement's rows are read completely, then fetched locally."""
 
-    #: Rows fetchmany() returns by default.
-    arraysize = 1
+    #: aiomysql's limit for its multi-row INSERTs (ours: _INSERT_CHUNK; kept for code
+    #: that reads or sets it).
+    max_stmt_length = 1024000
 
     def __init__(self, connection: CursorOwner, echo: bool = False) -> None:
         self._connection: CursorOwner | None = connection
@@ -54,8 +70,18 @@ class Cursor:
         self._lastrowid: int | None = None
         self._description: tuple[tuple[Any, ...], ...] | None = None
         self._executed: str | None = None
+        self._arraysize = 1
 
     # -- properties ----------------------------------------------------------
+
+    @property
+    def arraysize(self) -> int:
+        """Rows fetchmany() returns by default (1)."""
+        return self._arraysize
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        self._arraysize = value
 
     @property
     def connection(self) -> CursorOwner | None:
@@ -110,7 +136,7 @@ class Cursor:
 
     def _get_channel(self) -> StatementChannel:
         if self._connection is None:
-            raise ProgrammingError(0, "Cursor closed")
+            raise ProgrammingError("Cursor closed")
         return self._channel
 
     async def close(self) -> None:
@@ -153,9 +179,11 @@ class Cursor:
         # The hot path of every statement: what nextset() and mogrify() do, written out
         # so that a statement costs as few calls and awaits as possible.
         if self._connection is None:
-            raise ProgrammingError(0, "Cursor closed")
+            raise ProgrammingError("Cursor closed")
         channel = self._channel
         if self._result is not None and not channel.settled():
+            if self._unbuffered and not self._result.complete:
+                warnings.warn(UNREAD_UNBUFFERED, UserWarning, stacklevel=2)
             while await self.nextset():
                 pass
         if args is not None:
@@ -299,8 +327,8 @@ class Cursor:
             and self._result.server_status & SERVER_STATUS.SERVER_MORE_RESULTS_EXISTS
         ):
             return
-        for _level, code, message in await channel.show_warnings():
-            warnings.warn(DatabaseWarning(int(code), str(message)), stacklevel=4)
+        for _level, _code, message in await channel.show_warnings():
+            warnings.warn(str(message), DatabaseWarning, stacklevel=4)  # as aiomysql
 
     async def nextset(self) -> bool | None:
         """Move to the next result set; None when there is none."""
@@ -326,8 +354,8 @@ class Cursor:
     def _check_executed(self) -> Sequence[Any]:
         if self._rows is None:
             if self._executed is None and self._result is None:
-                raise ProgrammingError(0, "execute() first")
-            return ()  # a statement without a result set: nothing to fetch, as in aiomysql
+                raise ProgrammingError("execute() first")
+            return []  # a statement without a result set: an empty list, as in aiomysql
         return self._rows
 
     async def fetchone(self) -> Any:
@@ -368,7 +396,7 @@ class Cursor:
         elif mode == "absolute":
             target = value
         else:
-            raise ProgrammingError(0, f"unknown scroll mode {mode!r}")
+            raise ProgrammingError(f"unknown scroll mode {mode}")
         if not 0 <= target < len(rows):
             raise IndexError("out of range")
         self._rownumber = target
@@ -380,6 +408,9 @@ class DictCursor(DictCursorMixin, Cursor):
 
 class DeserializationCursor(DeserializationCursorMixin, Cursor):
     """A buffered cursor that decodes JSON columns; mix it with DictCursor for dicts."""
+
+    def _buffer_rows(self, result: Result) -> Sequence[Any]:
+        return list(self._convert_rows(result))  # rows it made: a list, as in aiomysql
 
 
 class SSCursor(Cursor):
@@ -421,9 +452,7 @@ class SSCursor(Cursor):
 
     def _check_stream(self) -> None:
         if self._result is None:
-            raise ProgrammingError(0, "execute() first")
-        if self._result.columns is None:
-            raise ProgrammingError(0, "the last statement returned no result set")
+            raise ProgrammingError("execute() first")
 
     async def fetchone(self) -> Any:
         self._check_stream()
@@ -465,9 +494,9 @@ class SSCursor(Cursor):
         elif mode == "absolute":
             steps = value - self._rownumber
         else:
-            raise ProgrammingError(0, f"unknown scroll mode {mode!r}")
+            raise ProgrammingError(f"unknown scroll mode {mode}")
         if steps < 0:
-            raise NotSupportedError(0, "an unbuffered cursor can only scroll forward")
+            raise NotSupportedError("Backwards scrolling not supported by this cursor")
         for _ in range(steps):
             if await self.fetchone() is None:
                 raise IndexError("out of range")
@@ -498,7 +527,7 @@ def _mixed_class(classes: tuple[type[Cursor], ...]) -> type[Cursor]:
     """One class per combination, made once (``conn.cursor(A, B)`` is on hot paths)."""
     for cls in classes:
         if not (isinstance(cls, type) and issubclass(cls, Cursor)):
-            raise TypeError(f"cursor classes must be subclasses of aiomysql.Cursor: {cls!r}")
+            raise TypeError("Custom cursor must be subclass of Cursor")
     name = "".join(cls.__name__ for cls in classes)
     try:
         return type(name, classes, {})
@@ -512,7 +541,7 @@ def make_cursor(
     """A cursor of ``classes`` mixed (or ``default``, the connection's cursorclass),
     awaitable and usable with ``async with``."""
     if conn.closed:
-        raise InterfaceError(0, "Connection is not connected (it was closed or lost)")
+        raise InterfaceError(0, "Not connected")  # aiomysql's text
     if not classes:
         cls = default
     elif len(classes) == 1:
@@ -520,5 +549,14 @@ def make_cursor(
     else:
         cls = _mixed_class(classes)
     if not (isinstance(cls, type) and issubclass(cls, Cursor)):
-        raise TypeError("cursor classes must be subclasses of aiomysql.Cursor")
+        raise TypeError("Custom cursor must be subclass of Cursor")
     return ReadyContext(cls(conn, conn.echo), _close_cursor)
+
+
+# The error classes and FIELD_TYPE are importable from here, as from aiomysql.cursors.
+__all__ = [
+    "FIELD_TYPE", "RE_INSERT_VALUES", "Cursor", "DataError", "DatabaseError",
+    "DeserializationCursor", "DictCursor", "Error", "IntegrityError", "InterfaceError",
+    "InternalError", "NotSupportedError", "OperationalError", "ProgrammingError",
+    "SSCursor", "SSDictCursor", "Warning", "logger",
+]  # fmt: skip

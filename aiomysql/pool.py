@@ -6,23 +6,34 @@ import asyncio
 import dataclasses
 import logging
 import sys
-from collections.abc import Coroutine
+import warnings
+from collections.abc import Coroutine, Generator
 from typing import Any
 
 from ._context import AwaitableContext
 from ._pool_slots import LIVE, Slot, SlotTable, State
 from .connection import Connection, connect
 from .errors import InterfaceError, OperationalError
+from .utils import _PoolConnectionContextManager
 
 __all__ = ["Pool", "PoolClosedError", "PoolStats", "PoolTimeoutError", "create_pool"]
 
 logger = logging.getLogger("aiomysql")
 
+#: aiomysql's message for an acquire() on a closed pool.
+CLOSED_MESSAGE = "Cannot acquire connection after closing pool"
+#: aiomysql's warning for ``with await pool as conn`` (its text, missing space included).
+AWAIT_POOL_DEPRECATED = (
+    "with await pool as conn deprecated, useasync with pool.acquire() as conn instead"
+)
 
-class PoolClosedError(InterfaceError, RuntimeError):
+
+class PoolClosedError(RuntimeError, InterfaceError):
     """The pool was closed: it hands out no more connections.
 
-    Also a RuntimeError, which is what aiomysql 0.3 raised in this case.
+    A RuntimeError first, which is what aiomysql 0.3 raised here (with the same message):
+    code that maps driver errors by their first base class (peewee) treats it as aiomysql's
+    RuntimeError. Also an InterfaceError, for DB-API ``except`` clauses.
     """
 
 
@@ -82,11 +93,11 @@ class Pool:
     ) -> None:
         del loop  # accepted for compatibility with aiomysql 0.3, ignored
         if minsize < 0:
-            raise ValueError(f"minsize must be 0 or more, not {minsize!r}")
+            raise ValueError("minsize should be zero or greater")  # aiomysql's text
         if maxsize < 0:
             raise ValueError(f"maxsize must be 0 (no limit) or more, not {maxsize!r}")
         if maxsize and minsize > maxsize:
-            raise ValueError(f"minsize ({minsize}) must not be greater than maxsize ({maxsize})")
+            raise ValueError("maxsize should be not less than minsize")  # aiomysql's text
         if acquire_timeout is not None and acquire_timeout <= 0:
             raise ValueError(f"acquire_timeout must be positive or None, not {acquire_timeout!r}")
         if pre_ping_idle is not None and pre_ping_idle < 0:
@@ -426,6 +437,18 @@ class Pool:
     async def __aenter__(self) -> Pool:
         return self
 
+    def __await__(self) -> Generator[Any, None, _PoolConnectionContextManager]:
+        """Deprecated ``with await pool as conn:`` (a DeprecationWarning, as in aiomysql)."""
+        warnings.warn(AWAIT_POOL_DEPRECATED, DeprecationWarning, stacklevel=2)
+        conn = yield from self.acquire().__await__()
+        return _PoolConnectionContextManager(self, conn)
+
+    def __enter__(self) -> None:
+        raise RuntimeError('"yield from" should be used as context manager expression')
+
+    def __exit__(self, *args: Any) -> None:
+        """Never reached: __enter__ raises (the with statement needs both)."""
+
     async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         await self.wait_closed()
 
@@ -436,7 +459,7 @@ class Pool:
             raise self._closed_error()
 
     def _closed_error(self) -> PoolClosedError:
-        return PoolClosedError(0, "Cannot acquire a connection: the pool is closed")
+        return PoolClosedError(CLOSED_MESSAGE)
 
     def _too_old(self, slot: Slot) -> bool:
         return self._recycle >= 0 and self._loop.time() - slot.born > self._recycle

@@ -97,6 +97,21 @@ ensure_sa14_venv() {
         "pytest>=8" "pytest-asyncio>=0.23" "pytest-timeout>=2" PyMySQL
 }
 
+# The oracle for tests/compat: upstream aiomysql 0.3.2 on PyMySQL (and SQLAlchemy 1.3 for
+# its aiomysql.sa), in a venv of its own; the compat tests run scenarios under it.
+ORACLE_VENV="$REPO_ROOT/.venv-oracle"
+ensure_oracle_venv() {
+    if ! [ -x "$ORACLE_VENV/bin/python" ] || ! "$ORACLE_VENV/bin/python" -c 'import pip' 2>/dev/null
+    then
+        log "creating $ORACLE_VENV (upstream aiomysql 0.3.2, the compat oracle)"
+        rm -rf "$ORACLE_VENV"
+        "$PYTHON" -m venv "$ORACLE_VENV"
+    fi
+    log "installing aiomysql==0.3.2 and PyMySQL<1.2 into $ORACLE_VENV"
+    "$ORACLE_VENV/bin/python" -m pip install -q "aiomysql==0.3.2" "PyMySQL<1.2" \
+        "sqlalchemy>=1.3,<1.4"
+}
+
 setup_all() {
     ensure_server
     ensure_venv

@@ -172,6 +172,20 @@ if [ "$sa14_wanted" -eq 1 ]; then
     fi
 fi
 
+# Compatibility with upstream aiomysql 0.3.2: tests/compat runs its scenarios on the
+# oracle venv and on this package and compares them; whenever the whole suite runs or
+# the arguments name something under tests/compat (elsewhere those tests skip).
+compat_wanted=$(( $# == 0 ))
+for arg in "$@"; do case "$arg" in tests/compat*) compat_wanted=1 ;; esac; done
+if [ "$compat_wanted" -eq 1 ]; then
+    if ensure_oracle_venv; then
+        AIOMYSQL_ORACLE_PYTHON="$ORACLE_VENV/bin/python" \
+            run_pytest "compat: upstream aiomysql 0.3.2 as the oracle" tests/compat || status=$?
+    else
+        status=1
+    fi
+fi
+
 # The tests marked `timing` (timeouts, cancellation) TIMING_ROUNDS times in a row, compiled
 # implementation, with one busy loop per core for the duration: they hold the work at exact
 # points, so a loaded machine must not change any outcome. Whole-suite runs only.

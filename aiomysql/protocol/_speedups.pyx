@@ -589,7 +589,8 @@ def escape_args(args, mapping):
         elif cls is int and enc is _enc_int:
             out.append(PyObject_Repr(value))
         elif cls is float and enc is _enc_float and isfinite(<double>value):
-            out.append(PyObject_Repr(value))
+            text = PyObject_Repr(value)
+            out.append(text if "e" in text else text + "e0")  # a DOUBLE literal
         elif enc is _enc_none:
             out.append("NULL")
         elif cls is bytes and enc is _enc_bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+import warnings
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
@@ -71,8 +72,14 @@ async def test_unread_result_sets_are_skipped(conn: aiomysql.Connection, proc: s
     for kind in (aiomysql.Cursor, aiomysql.SSCursor):
         async with conn.cursor(kind) as cur:
             await cur.callproc(proc, (1, None, "x"))
-            # Straight to the next statement: the procedure's results are discarded.
-            await cur.execute(f"SELECT @_{proc}_1")
+            # Straight to the next statement: the procedure's results are discarded
+            # (an unbuffered one with aiomysql's warning that it was left unread).
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                await cur.execute(f"SELECT @_{proc}_1")
+            assert [str(w.message) for w in caught] == (
+                ["Previous unbuffered result was left incomplete"] if cur._unbuffered else []
+            )
             assert list(await cur.fetchall()) == [(2,)]
         assert not conn.busy
 
@@ -95,7 +102,7 @@ async def test_parameters_of_every_kind_are_escaped(conn: aiomysql.Connection) -
 
 async def test_no_arguments_and_unknown_procedure(conn: aiomysql.Connection) -> None:
     async with conn.cursor() as cur:
-        with pytest.raises(aiomysql.ProgrammingError) as info:
+        with pytest.raises(aiomysql.OperationalError) as info:  # as PyMySQL
             await cur.callproc("no_such_procedure_here")
         assert info.value.args[0] == 1305  # ER_SP_DOES_NOT_EXIST
         await cur.execute("SELECT 1")

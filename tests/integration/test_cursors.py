@@ -224,7 +224,7 @@ async def test_mixed_classes(conn: aiomysql.Connection) -> None:
     assert type(again) is type(cur)  # made once, not per call
     await cur.close()
     await again.close()
-    with pytest.raises(TypeError, match="subclasses of aiomysql.Cursor"):
+    with pytest.raises(TypeError, match="must be subclass of Cursor"):
         conn.cursor(aiomysql.DictCursor, dict)  # type: ignore[arg-type]
 
 
@@ -279,7 +279,8 @@ async def test_warnings_surface_through_warnings_module(conn: aiomysql.Connectio
             await cur.execute("INSERT INTO w VALUES (1000), (-1000)")
         assert cur.warning_count == 2
         assert len(record) == 2
-        assert record[0].message.args[0] == 1264  # type: ignore[union-attr]
+        # As aiomysql: the message alone (no code).
+        assert record[0].message.args[0].startswith("Out of range")  # type: ignore[union-attr]
         # The statement's own counters survive the SHOW WARNINGS behind the scenes.
         assert conn.affected_rows() == 2
         await cur.execute("SELECT v FROM w ORDER BY v")
@@ -340,14 +341,9 @@ async def test_second_query_while_unbuffered_is_open(conn: aiomysql.Connection) 
         await ss.execute("SELECT seq FROM seq_1_to_50000")
         assert await ss.fetchone() == (1,)
         async with conn.cursor() as other:
-            with pytest.raises(aiomysql.ProgrammingError) as info:
+            # As aiomysql: the unread rows are dropped, with a UserWarning.
+            with pytest.warns(UserWarning, match="left incomplete"):
                 await other.execute("SELECT 1")
-            assert info.value.args[0] == 2014  # CR_COMMANDS_OUT_OF_SYNC
-            assert "out of sync" in str(info.value)
-            # Nothing was sent: the stream is intact and reading goes on where it was.
-            rest = list(await ss.fetchall())
-            assert rest == [(n,) for n in range(2, 50001)]
-            await other.execute("SELECT 1")
             assert await other.fetchone() == (1,)
 
 

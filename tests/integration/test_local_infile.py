@@ -191,3 +191,23 @@ async def test_rogue_server_cannot_read_another_file(local_infile: bool, tmp_pat
         [session] = server.sessions
         # Nothing else reached the server: the query, the empty packet, the SELECT, QUIT.
         assert [p[:1] for _, p in session.received] == [b"\x03", b"", b"\x03", b"\x01"]
+
+
+async def test_multi_statements_send_only_the_file_a_load_statement_names(
+    connect_kwargs: dict[str, Any], table: str, tmp_path: Path
+) -> None:
+    # Multi-statements are on by default: the name check finds the LOAD statement after
+    # the first one, and not the LOAD DATA text inside the first one's string literal
+    # (had it taken that name, the server's request would have been refused).
+    path = tmp_path / "rows.tsv"
+    write_rows(path, 5)
+    decoy = f"LOAD DATA LOCAL INFILE '{tmp_path / 'decoy.tsv'}' INTO TABLE {table}"
+    async with aiomysql.connect(local_infile=True, **connect_kwargs) as conn:
+        async with conn.cursor() as cur:
+            sql = f"SELECT %s; LOAD DATA LOCAL INFILE %s INTO TABLE {table}"
+            await cur.execute(sql, (decoy, str(path)))
+            assert await cur.fetchall() == ((decoy,),)
+            assert await cur.nextset()
+            assert cur.rowcount == 5
+            await cur.execute(f"SELECT COUNT(*) FROM {table}")
+            assert await cur.fetchone() == (5,)

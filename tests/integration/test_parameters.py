@@ -285,7 +285,7 @@ async def test_mogrify(connect_kwargs: dict[str, Any]) -> None:
             assert cur.mogrify(
                 "SELECT %s, %s, %s, %s, %s, %s, %s",
                 (1, "a'b\\c\n\r\0\x1a\"", None, b"\x00\xff", True, 1.5, Decimal("1.10")),
-            ) == ("SELECT 1, 'a\\'b\\\\c\\n\\r\\0\\Z\\\"', NULL, X'00ff', 1, 1.5, 1.10")
+            ) == ("SELECT 1, 'a\\'b\\\\c\\n\\r\\0\\Z\\\"', NULL, X'00ff', 1, 1.5e0, 1.10")
             assert (
                 cur.mogrify(
                     "%s %s %s %s",

@@ -54,7 +54,7 @@ async def test_models_queries_and_errors(db: peewee_async.MySQLDatabase) -> None
 
     with pytest.raises(peewee.IntegrityError, match="Duplicate entry 'bolt'"):
         await Item.aio_create(name="bolt")
-    with pytest.raises(peewee.ProgrammingError):
+    with pytest.raises(peewee.OperationalError):  # 1054: OperationalError, as in PyMySQL
         await db.aio_execute_sql("SELECT no_such_column FROM " + TABLE)
     with pytest.raises(Item.DoesNotExist):
         await Item.aio_get(Item.name == "washer")

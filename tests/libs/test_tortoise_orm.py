@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-from pymysql.constants import CLIENT
 from tortoise import Tortoise, connections, fields
 from tortoise.backends.mysql import client as tortoise_mysql
 from tortoise.exceptions import IntegrityError, OperationalError
@@ -70,9 +69,8 @@ async def orm(
 ) -> AsyncIterator[tortoise_mysql.MySQLClient]:
     """Tortoise on the test database with the schema generated."""
     await tables(PLAYER, TEAM)
-    # generate_schemas() sends the whole schema as one ;-separated statement: needs
-    # MULTI_STATEMENTS, passed here until it is the default (compat branch).
-    await Tortoise.init(config=_config(connect_kwargs, client_flag=CLIENT.MULTI_STATEMENTS))
+    # generate_schemas() sends the whole schema as one ;-separated statement.
+    await Tortoise.init(config=_config(connect_kwargs))
     try:
         await Tortoise.generate_schemas()
         client = connections.get("default")
@@ -168,9 +166,6 @@ async def test_expired_free_connections_are_replaced(orm: tortoise_mysql.MySQLCl
     assert pool.stats().closed >= len(free)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="needs MULTI_STATEMENTS on by default, from the compat branch"
-)
 async def test_schema_without_passing_client_flag(
     connect_kwargs: dict[str, Any], tables: Callable[..., Awaitable[None]]
 ) -> None:

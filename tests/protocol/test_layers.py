@@ -27,6 +27,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "aiomysql.charset",
             "aiomysql._charset_table",
             "aiomysql._context",
+            "aiomysql.log",
         ),
     ),
     ("protocol core", ("aiomysql.protocol", "aiomysql.protocol.*")),
@@ -39,6 +40,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "aiomysql.result",
             "aiomysql.optionfile",
             "aiomysql.tls",
+            "aiomysql.utils",
         ),
     ),
     (

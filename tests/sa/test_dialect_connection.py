@@ -151,10 +151,10 @@ async def test_adapter_contract(connect_kwargs: dict[str, Any], sa_url: str) -> 
         await conn.ping(reconnect=False)
     finally:
         conn.close()  # sync and forceful
-    with pytest.raises(aiomysql.InterfaceError, match="not connected") as info:
+    with pytest.raises(aiomysql.InterfaceError, match="Not connected") as info:
         conn.cursor()
     assert dialect.is_disconnect(info.value, None, None)
-    with pytest.raises(aiomysql.InterfaceError, match="not connected"):
+    with pytest.raises(aiomysql.InterfaceError, match="Not connected"):
         await conn.ping(reconnect=False)
     await conn.ensure_closed()  # graceful close of a closed connection: a no-op
 
