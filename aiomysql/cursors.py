@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import functools
-import re
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
-from . import converters
 from ._channel import UNREAD_UNBUFFERED, StatementChannel
 from ._context import ReadyContext
+from ._insert_batches import INSERT_VALUES, insert_statements, split_insert
 from ._row_shapes import DeserializationCursorMixin, DictCursorMixin
-from .charset import codec_errors
 from .constants import FIELD_TYPE, SERVER_STATUS
 from .errors import (
     DatabaseError,
@@ -34,21 +32,8 @@ from .result import Result
 #: A cursor's ``connection``: the Connection, or anything with a statement channel.
 CursorOwner = Any
 
-#: INSERT/REPLACE ... VALUES (<one row of placeholders>) [ON DUPLICATE KEY UPDATE ...]
-INSERT_VALUES = re.compile(
-    r"""\A\s*((?:INSERT|REPLACE)\b.+?\bVALUES?\s*)
-        (\(\s*(?:%s|%\([^()]+\)s)\s*(?:,\s*(?:%s|%\([^()]+\)s)\s*)*\))
-        (\s*(?:ON\s+DUPLICATE\s+KEY\s+UPDATE\b.*)?);?\s*\Z""",
-    re.IGNORECASE | re.DOTALL | re.VERBOSE,
-)
-#: aiomysql's name for it (groups: head, one row of placeholders, tail).
+#: aiomysql's name for the INSERT ... VALUES pattern (groups: head, one row, tail).
 RE_INSERT_VALUES = INSERT_VALUES
-
-#: Bytes kept free under max_allowed_packet for the packet header and command byte.
-_PACKET_MARGIN = 64
-#: executemany's multi-row INSERT statements stop near this size: small enough that the
-#: server runs one while the next is formatted, big enough to keep round trips few.
-_INSERT_CHUNK = 1 << 20
 
 
 class Cursor(ErrorClasses):
@@ -206,10 +191,9 @@ class Cursor(ErrorClasses):
         args = list(args)
         if not args:
             return None
-        match = INSERT_VALUES.match(query)
-        if match:
-            head, values, tail = match.group(1), match.group(2).rstrip(), match.group(3)
-            return await self._insert_many(channel, head, values, tail, args)
+        parts = split_insert(query)
+        if parts is not None:
+            return await self._insert_many(channel, parts, args)
         total = 0
         for item in args:
             await self.execute(query, item)
@@ -218,41 +202,30 @@ class Cursor(ErrorClasses):
         return total
 
     async def _insert_many(
-        self, channel: StatementChannel, head: str, values: str, tail: str, args: list[Any]
+        self, channel: StatementChannel, parts: tuple[str, str, str], args: list[Any]
     ) -> int:
-        no_bs = channel.no_backslash_escapes()
-        encoding = channel.encoding
-        encoders = channel.encoders
-        errors = codec_errors(encoding)
-        prefix = head.encode(encoding, errors)
-        suffix = tail.encode(encoding, errors)
-        limit = min(channel.max_allowed_packet, _INSERT_CHUNK) - _PACKET_MARGIN - len(suffix)
+        statements = insert_statements(
+            parts,
+            args,
+            encoding=channel.encoding,
+            encoders=channel.encoders,
+            no_backslash_escapes=channel.no_backslash_escapes(),
+            max_allowed_packet=channel.max_allowed_packet,
+        )
         while await self.nextset():
             pass
         total = 0
-        parts: list[bytes] = []
-        size = len(prefix)
         in_flight = False
         try:
-            for item in args:
-                row = converters.format_query(values, item, encoders, no_backslash_escapes=no_bs)
-                encoded = row.encode(encoding, errors)
-                if parts and size + 1 + len(encoded) > limit:
-                    # The server runs this chunk while the next one is formatted.
-                    if in_flight:
-                        in_flight = False
-                        total += await self._insert_result(channel)
-                    self._send_insert(channel, prefix + b",".join(parts) + suffix)
-                    in_flight = True
-                    parts = []
-                    size = len(prefix)
-                parts.append(encoded)
-                size += len(encoded) + 1
+            for sql in statements:  # formatted while the server runs the one sent before
+                if in_flight:
+                    in_flight = False
+                    total += await self._insert_result(channel)
+                self._send_insert(channel, sql)
+                in_flight = True
         finally:
-            if in_flight:  # even when formatting a row failed: read what was sent
+            if in_flight:  # also when formatting a row failed: read what was sent
                 total += await self._insert_result(channel)
-        self._send_insert(channel, prefix + b",".join(parts) + suffix)
-        total += await self._insert_result(channel)
         self._rowcount = total
         return total
 

@@ -58,6 +58,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     (
         "public API",
         (
+            "aiomysql._insert_batches",
             "aiomysql._row_shapes",
             "aiomysql._compat_shims",
             "aiomysql.cursors",
