@@ -21,7 +21,7 @@ version = release
 extensions = ["myst_parser", "sphinx.ext.autodoc"]
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
 root_doc = "index"
-exclude_patterns = ["_build", "README.md"]
+exclude_patterns = ["_build", "_static", "README.md"]
 
 myst_heading_anchors = 3
 myst_enable_extensions = ["colon_fence"]

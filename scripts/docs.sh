@@ -32,8 +32,15 @@ then
 fi
 if ! "$DOCS_VENV/bin/python" -c 'import sphinx, myst_parser, sqlalchemy, pymysql, greenlet' \
     2>/dev/null; then
-    log "installing the docs extra into $DOCS_VENV"
-    "$DOCS_VENV/bin/python" -m pip install -q "$REPO_ROOT[docs]"
+    # The `docs` extra's requirements only: the package itself is not installed there
+    # (the pages use the source tree), which spares a build of the compiled core.
+    log "installing the docs extra's requirements into $DOCS_VENV"
+    mapfile -t docs_reqs < <("$DOCS_VENV/bin/python" -c '
+import sys, tomllib
+with open(sys.argv[1], "rb") as f:
+    print("\n".join(tomllib.load(f)["project"]["optional-dependencies"]["docs"]))
+' "$REPO_ROOT/pyproject.toml")
+    "$DOCS_VENV/bin/python" -m pip install -q "${docs_reqs[@]}"
 fi
 # The source tree first on the path: what is documented is what is checked out.
 export PYTHONPATH="$REPO_ROOT${PYTHONPATH:+:$PYTHONPATH}"

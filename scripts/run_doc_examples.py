@@ -30,7 +30,7 @@ FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>[^\n`]*)$
 TIMEOUT = 60.0
 
 # Run in the child before the block: redirect localhost:3306 to the temporary server.
-PRELUDE = r'''
+PRELUDE = r"""
 import os as _os
 import aiomysql.connection as _conn_mod
 
@@ -48,9 +48,9 @@ def _redirect(**kw):
 
 _conn_mod.parse_options = _redirect
 del _os
-'''
+"""
 
-RUNNER = r'''
+RUNNER = r"""
 import ast, asyncio, sys, types
 source = sys.stdin.read()
 code = compile(source, sys.argv[1], "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
@@ -59,7 +59,7 @@ exec(compile(PRELUDE, "<docs prelude>", "exec"), {})
 result = eval(code, namespace)
 if asyncio.iscoroutine(result):
     asyncio.run(result)
-'''
+"""
 
 
 @dataclass
@@ -133,8 +133,10 @@ def main() -> int:
     docs_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "..", "docs")
     blocks = collect(docs_dir)
     todo = [b for b in blocks if not b.code.lstrip().startswith("# not run")]
-    print(f"doc examples: {len(blocks)} python blocks, {len(blocks) - len(todo)} marked "
-          f"'# not run', {len(todo)} to run")
+    print(
+        f"doc examples: {len(blocks)} python blocks, {len(blocks) - len(todo)} marked "
+        f"'# not run', {len(todo)} to run"
+    )
 
     import asyncio
 
