@@ -27,6 +27,7 @@ import report  # noqa: E402
 
 REFERENCE = "asyncmy"
 FIELDS = {"wall": "wall time", "cpu": "CPU time"}
+TITLES = {"wall": "Wall time", "cpu": "CPU time"}
 COLOURS = ["#2b6cb0", "#68a4e0", "#c05621", "#8a8a8a", "#2f855a", "#805ad5", "#b7791f"]
 
 
@@ -71,8 +72,7 @@ def draw(doc: dict[str, Any], field: str, path: str) -> None:
     top = max([v for vs in values.values() for v in vs if v is not None] + [1.0])
     ax.set_ylim(0, top * 1.18)
     ax.set_title(
-        f"{FIELDS[field].capitalize()} relative to {REFERENCE} "
-        f"(median of {meta.get('rounds', '?')} rounds)",
+        f"{TITLES[field]} relative to {REFERENCE} (median of {meta.get('rounds', '?')} rounds)",
         fontsize=11,
     )
     ax.legend(fontsize=8, loc="upper right")
