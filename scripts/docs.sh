@@ -35,12 +35,16 @@ if ! "$DOCS_VENV/bin/python" -c 'import sphinx, myst_parser, sqlalchemy, pymysql
     # The `docs` extra's requirements only: the package itself is not installed there
     # (the pages use the source tree), which spares a build of the compiled core.
     log "installing the docs extra's requirements into $DOCS_VENV"
-    mapfile -t docs_reqs < <("$DOCS_VENV/bin/python" -c '
+    # (tomllib is Python 3.11+; on 3.10 install the extra with the package instead.)
+    if mapfile -t docs_reqs < <("$DOCS_VENV/bin/python" -c '
 import sys, tomllib
 with open(sys.argv[1], "rb") as f:
     print("\n".join(tomllib.load(f)["project"]["optional-dependencies"]["docs"]))
-' "$REPO_ROOT/pyproject.toml")
-    "$DOCS_VENV/bin/python" -m pip install -q "${docs_reqs[@]}"
+' "$REPO_ROOT/pyproject.toml") && [ "${#docs_reqs[@]}" -gt 0 ]; then
+        "$DOCS_VENV/bin/python" -m pip install -q "${docs_reqs[@]}"
+    else
+        "$DOCS_VENV/bin/python" -m pip install -q "$REPO_ROOT[docs]"
+    fi
 fi
 # The source tree first on the path: what is documented is what is checked out.
 export PYTHONPATH="$REPO_ROOT${PYTHONPATH:+:$PYTHONPATH}"
