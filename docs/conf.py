@@ -91,6 +91,17 @@ def _drop_private_bases(app: Any, name: str, obj: Any, options: Any, bases: list
     ] or [object]
 
 
+def _skip_class_aliases(
+    app: Any, what: str, name: str, obj: Any, skip: bool, options: Any
+) -> bool | None:
+    """A class attribute that only names a class defined elsewhere (``Connection.Error``
+    is ``aiomysql.errors.Error``, as DB-API's optional extension asks) is documented where
+    the class is defined, not again as a member."""
+    if what == "class" and isinstance(obj, type) and "." not in obj.__qualname__:
+        return True
+    return None
+
+
 def _optional_pages(app: Any, docname: str, source: list[str]) -> None:
     """index.md lists docs/compat.md (compatibility notes, written on another branch) in
     "Moving over" through the glob ``compat*``; until that page exists the entry is
@@ -103,4 +114,5 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("source-read", _optional_pages)
     app.connect("missing-reference", _resolve_reexport)
     app.connect("autodoc-process-bases", _drop_private_bases)
+    app.connect("autodoc-skip-member", _skip_class_aliases)
     return {"parallel_read_safe": True}
