@@ -98,7 +98,7 @@ def charset_by_name(name: str) -> Charset:
 
 
 def charset_by_collation(collation: str) -> Charset:
-    """Return the collation with this name (case-insensitive; 'utf8_' means utf8mb3_)."""
+    """Return the collation with this name (case-insensitive; ``utf8_`` means ``utf8mb3_``)."""
     ident = _ID_BY_COLLATION.get(collation.lower())
     if ident is None:
         raise LookupError(f"unknown collation {collation!r}")

@@ -428,6 +428,7 @@ class SSCursor(Cursor):
             raise ProgrammingError("execute() first")
 
     async def fetchone(self) -> Any:
+        """Read and return the next row, or ``None`` at the end of the result."""
         self._check_stream()
         while self._batch_pos >= len(self._batch):
             if not await self._next_batch():
@@ -438,6 +439,7 @@ class SSCursor(Cursor):
         return row
 
     async def fetchmany(self, size: int | None = None) -> list[Any]:
+        """Read and return up to ``size`` rows (default ``arraysize``); fewer at the end."""
         self._check_stream()
         wanted = size or self.arraysize
         out: list[Any] = []
@@ -451,6 +453,7 @@ class SSCursor(Cursor):
         return out
 
     async def fetchall(self) -> list[Any]:
+        """Read and return every remaining row (all of them are then held in memory)."""
         self._check_stream()
         out = self._batch[self._batch_pos :]
         self._batch_pos = len(self._batch)
@@ -461,6 +464,9 @@ class SSCursor(Cursor):
         return out
 
     async def scroll(self, value: int, mode: str = "relative") -> None:
+        """Skip forward ``value`` rows (``mode="relative"``) or to row ``value``
+        (``"absolute"``), reading and dropping the rows in between. Going backwards
+        raises ``NotSupportedError``: the rows before are gone."""
         self._check_stream()
         if mode == "relative":
             steps = value
@@ -475,6 +481,8 @@ class SSCursor(Cursor):
                 raise IndexError("out of range")
 
     async def close(self) -> None:
+        """Read and drop the rest of the result, so the connection stays usable, then
+        close the cursor."""
         if self._connection is None:
             return
         channel = self._channel

@@ -203,4 +203,13 @@ if [ "$whole_suite" -eq 1 ]; then
     free_threaded_check || status=$?
 fi
 
+# The documentation site (scripts/docs.sh): docstrings of every public name, the Sphinx
+# build with warnings as errors and internal references checked, and every code example
+# of the pages run against a TemporaryServer. Whole-suite runs only.
+if [ "$whole_suite" -eq 1 ]; then
+    docs_started=$SECONDS
+    bash "$REPO_ROOT/scripts/docs.sh" || status=$?
+    log "docs: $((SECONDS - docs_started)) s"
+fi
+
 exit "$status"
