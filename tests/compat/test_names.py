@@ -22,6 +22,7 @@ ALLOWED: dict[str, str] = {
     "aiomysql.connection:partial": "stdlib import",
     "aiomysql.cursors:contextlib": "stdlib import",
     "aiomysql.cursors:json": "stdlib import",
+    "aiomysql.cursors:re": "stdlib import",
     "aiomysql.pool:collections": "stdlib import",
     "aiomysql.utils:Coroutine": "stdlib import",
     "aiomysql.utils:struct": "stdlib import",
