@@ -19,6 +19,7 @@ from ._io_errors import RUNNING, map_io_errors
 from ._options import ConnectOptions
 from ._wire import Wire
 from .constants import CR, SERVER_STATUS
+from .decode_plan import plan_builder
 from .errors import Error, InterfaceError, OperationalError, ProgrammingError
 from .local_infile import named_local_file, send_local_file
 from .protocol import commands
@@ -59,6 +60,7 @@ class StatementChannel(Protocol):
     def format_query(self, query: str, args: Any) -> str: ...
     def escape(self, obj: Any) -> str: ...
     def start_query(self, sql: str | bytes, unbuffered: bool) -> Coroutine[Any, Any, Result]: ...
+    async def settle(self) -> None: ...
     def send_query(self, sql: str | bytes) -> None: ...
     async def read_query_result(self) -> Result: ...
     async def next_result(self, unbuffered: bool = False) -> Result | None: ...
@@ -93,14 +95,22 @@ class Channel:
         self._named_infile: bytes | None = None
 
     def use_options(self, options: ConnectOptions) -> None:
-        """Encode statements by these options from now on (after SET NAMES)."""
+        """Encode statements and decode results by these options from now on (after
+        SET NAMES)."""
         self.options = options
         self.encoding = options.encoding
         self._codec_errors = options.codec_errors
+        if self.core is not None:
+            builder = plan_builder(options.encoding, options.use_unicode, options.decoders)
+            self.core.rebind(options.encoding, builder)
 
     def attach(self, core: ClientCore, wire: Wire, greeting: Greeting) -> None:
-        """Run commands on this newly logged-in connection from now on."""
+        """Run commands on this newly logged-in connection from now on (nothing of the
+        previous connection's statements carries over)."""
         self.core, self.wire, self.greeting = core, wire, greeting
+        self.last_result = self.last_ok = None
+        self._unbuffered = None
+        self._named_infile = None
 
     # -- what the connection is doing ----------------------------------------
 
@@ -255,10 +265,8 @@ class Channel:
     async def run_query(self, sql: str | bytes, unbuffered: bool = False) -> Result:
         """Send one COM_QUERY and read its first result (all rows unless ``unbuffered``)."""
         core = self.require_core()
-        if core.streaming and self._unbuffered is not None:
-            await self.drop_unread_rows()
-        if core.results_pending:
-            await self.discard_pending_results()
+        if not core.idle:
+            await self.settle()
         self._send_query(core, sql)
         return await self._read_result(unbuffered)
 
@@ -322,6 +330,15 @@ class Channel:
         if not core.results_pending:
             return None
         return await self._read_result(unbuffered)
+
+    async def settle(self) -> None:
+        """Read and drop what an earlier statement left unread (unbuffered rows, with
+        aiomysql's warning; further results), so that a new command can be sent."""
+        core = self.require_core()
+        if core.streaming and self._unbuffered is not None:
+            await self.drop_unread_rows()
+        if core.results_pending:
+            await self.discard_pending_results()
 
     async def drop_unread_rows(self) -> None:
         """A new command while an unbuffered result is unread: warn and drop the rest,
@@ -400,6 +417,12 @@ class Channel:
             event = await self.next_event()
         except BaseException:
             self.abort_if_unsettled()
+            core = self.core
+            if core is None or not core.streaming:
+                # The result ended with the server's error (or the connection is gone):
+                # no more rows will come, so nothing may wait for them.
+                result.complete = True
+                self._unbuffered = None
             raise
         if isinstance(event, ev.RowBatch):
             return event.rows
@@ -431,10 +454,8 @@ class Channel:
     async def command_ok(self, payload: bytes) -> OkPacket:
         """Run a command whose only answer is OK (COM_PING, COM_INIT_DB, ...)."""
         core = self.require_core()
-        if core.streaming and self._unbuffered is not None:
-            await self.drop_unread_rows()
-        if core.results_pending:
-            await self.discard_pending_results()
+        if not core.idle:
+            await self.settle()
         request = core.send_command(payload)
         try:
             with self._io_errors:

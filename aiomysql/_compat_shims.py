@@ -40,8 +40,7 @@ class UpstreamPrivateNames:
         ``_read_ok_packet()`` must come next."""
         if command != COMMAND.COM_QUERY:
             raise NotSupportedError(0, f"_execute_command() supports COM_QUERY only, not {command}")
-        if not self._channel.settled():
-            await self._channel.discard_pending_results()
+        await self._channel.settle()
         self._channel.send_query(sql)
 
     async def _read_ok_packet(self) -> Result:

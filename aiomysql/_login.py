@@ -7,7 +7,6 @@ Host lists and failover belong here: this module turns options into a logged-in
 from __future__ import annotations
 
 import asyncio
-import functools
 import os
 import socket
 import sys
@@ -17,7 +16,7 @@ from ._options import ConnectOptions
 from ._version import __version__
 from ._wire import Wire
 from .constants import CLIENT, CR
-from .decode_plan import build_text_plan
+from .decode_plan import plan_builder
 from .errors import OperationalError
 from .protocol import events as ev
 from .protocol.auth import AuthContext
@@ -71,16 +70,8 @@ async def _next_event(core: ClientCore, wire: Wire) -> ev.Event:
 
 async def _login(options: ConnectOptions, opened: list[Wire]) -> tuple[ClientCore, Wire, Greeting]:
     loop = asyncio.get_running_loop()
-    # The plan builder must not refer back to the Connection: the event loop keeps the
-    # transport (and so the core) alive, and an unreferenced Connection must still be
-    # collectable so that __del__ can warn about it.
-    plan_builder = functools.partial(
-        build_text_plan,
-        encoding=options.encoding,
-        use_unicode=options.use_unicode,
-        decoders=options.decoders,
-    )
-    core = ClientCore(encoding=options.encoding, plan_builder=plan_builder)
+    builder = plan_builder(options.encoding, options.use_unicode, options.decoders)
+    core = ClientCore(encoding=options.encoding, plan_builder=builder)
     wire = Wire(core, loop)
     if options.unix_socket:
         await loop.create_unix_connection(lambda: wire, options.unix_socket)

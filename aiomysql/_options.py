@@ -31,7 +31,7 @@ class ConnectOptions:
 
     What changes during a connection's life (the default database after select_db(),
     the autocommit mode) is kept by the Connection, which logs in again with
-    ``replace(db=..., autocommit=...)``.
+    ``replace(db=...)`` and then applies its autocommit mode.
     """
 
     host: str

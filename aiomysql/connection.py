@@ -48,7 +48,12 @@ TEXT_TYPES = {
 }  # fmt: skip
 encoders = converters.encoders
 decoders = converters.decoders
-escape_item = converters.escape_item
+
+
+def escape_item(val: Any, charset: str | None = None, mapping: Any = None) -> str:
+    """``val`` as an SQL literal, with PyMySQL's signature (``charset`` is unused: the
+    literal is text; encoding happens when the statement is sent)."""
+    return converters.escape_item(val, mapping)
 
 
 def through(x: Any) -> Any:
@@ -129,7 +134,7 @@ class Connection(UpstreamPrivateNames, ErrorClasses):
     async def _connect(self) -> None:
         """Open the socket, log in and apply the session settings."""
         self._loop = asyncio.get_running_loop()
-        self._last_usage = self._loop.time()
+        self._last_usage = time.monotonic()
         self._channel.close()
         self._channel.attach(*await open_connection(self._options.replace(db=self._db)))
         try:
@@ -281,7 +286,8 @@ class Connection(UpstreamPrivateNames, ErrorClasses):
 
     @property
     def last_usage(self) -> float:
-        """When the connection was last opened or asked for a cursor (event-loop time)."""
+        """When the connection was last opened or asked for a cursor (``time.monotonic()``,
+        which is also the default asyncio loop's clock)."""
         return self._last_usage
 
     @property
@@ -324,7 +330,9 @@ class Connection(UpstreamPrivateNames, ErrorClasses):
         try:
             await self._channel.command_ok(commands.com_ping())
         except Error:
-            if not reconnect:
+            # Reconnect only a connection that is gone: one still open (a server error
+            # left by an earlier statement, another task reading) keeps its session.
+            if not reconnect or not self.closed:
                 raise
             await self._connect()
             await self._channel.command_ok(commands.com_ping())

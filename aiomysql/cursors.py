@@ -214,6 +214,7 @@ class Cursor(ErrorClasses):
         )
         while await self.nextset():
             pass
+        await channel.settle()  # what another cursor left unread
         total = 0
         in_flight = False
         try:

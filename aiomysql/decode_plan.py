@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -88,3 +89,13 @@ def build_text_plan(
         else:
             plan.append(None)
     return tuple(plan)
+
+
+def plan_builder(
+    encoding: str, use_unicode: bool, decoders: Mapping[int, Callable[[Any], Any]]
+) -> Callable[[list[Column]], Plan]:
+    """The core's plan builder for a connection's settings (refers to no Connection, so
+    an unreferenced Connection stays collectable while its transport lives)."""
+    return functools.partial(
+        build_text_plan, encoding=encoding, use_unicode=use_unicode, decoders=decoders
+    )

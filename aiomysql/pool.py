@@ -345,7 +345,9 @@ class Pool:
         if self._slots.closing or conn.closed or conn.busy:
             self._discard(slot)
             return done
-        if self._reset_on_release or conn.get_transaction_status():
+        # Further results left unread (a multi-statement): the clean-up reads and drops
+        # them first (run_query settles), and any error among them drops the connection.
+        if self._reset_on_release or conn.get_transaction_status() or not conn.channel.settled():
             self._slots.move(slot, State.CLEANING)
             task = slot.task = self._loop.create_task(self._clean(slot))
             return asyncio.shield(task)

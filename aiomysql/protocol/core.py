@@ -90,6 +90,15 @@ class ClientCore(ReceiveBuffer):
         self._plan_cache: dict[tuple[Column, ...], tuple[Plan, Description]] = {}
         self._span_cache: dict[tuple[int, bytes], tuple[Column, ...]] = {}
 
+    def rebind(self, encoding: str, plan_builder: Callable[[list[Column]], Plan]) -> None:
+        """Decode with this encoding and plan builder from now on (after SET NAMES); the
+        cached column definitions and plans were made for the old ones."""
+        self.encoding = encoding
+        self.plan_builder = plan_builder
+        self._column_cache.clear()
+        self._plan_cache.clear()
+        self._span_cache.clear()
+
     # -- state ---------------------------------------------------------------
 
     def _to(self, new: State) -> None:
