@@ -90,7 +90,6 @@ class Channel:
         self.wire: Wire | None = None
         self.greeting: Greeting | None = None
         self.last_result: Result | None = None
-        self.last_ok: OkPacket | None = None
         self._unbuffered: Result | None = None
         self._named_infile: bytes | None = None
 
@@ -108,7 +107,7 @@ class Channel:
         """Run commands on this newly logged-in connection from now on (nothing of the
         previous connection's statements carries over)."""
         self.core, self.wire, self.greeting = core, wire, greeting
-        self.last_result = self.last_ok = None
+        self.last_result = None
         self._unbuffered = None
         self._named_infile = None
 
@@ -374,7 +373,6 @@ class Channel:
                 if isinstance(event, OkPacket):
                     result = Result.from_ok(event)
                     self.last_result = result
-                    self.last_ok = event
                     return result
                 if not isinstance(event, ev.ResultSetHeader):
                     raise InterfaceError(0, f"unexpected protocol event {event!r}")
@@ -475,9 +473,9 @@ class Channel:
     async def show_warnings(self) -> list[tuple[Any, ...]]:
         """The last statement's warnings as (level, code, message) rows (SHOW WARNINGS);
         the last statement's result stays the last result."""
-        last, last_ok = self.last_result, self.last_ok
+        last = self.last_result
         result = await self.run_query("SHOW WARNINGS")
-        self.last_result, self.last_ok = last, last_ok
+        self.last_result = last
         return list(result.rows or ())
 
 
