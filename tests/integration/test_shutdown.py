@@ -112,6 +112,7 @@ def run_scenario(body: str, connect_kwargs: dict[str, Any]) -> subprocess.Comple
         text=True,
         timeout=60,
         env=env,
+        cwd="/",  # import the installed package, not the source folder
     )
 
 

@@ -164,5 +164,7 @@ def test_importing_aiomysql_does_not_import_sqlalchemy() -> None:
     import sys
 
     code = "import sys, aiomysql; print('sqlalchemy' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="/"
+    )
     assert out.stdout.strip() == "False"
