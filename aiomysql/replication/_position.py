@@ -125,8 +125,13 @@ class PositionTracker:
                     return self._begin(log_pos, size, 1, None)
             if type_code == E.ROTATE_EVENT:
                 assert isinstance(event, E.RotateEvent)
-                self.file, self.pos = event.next_file, event.position
-            elif type_code not in _NOT_POSITIONS and log_pos > self.pos:
+                self._rotate(event)
+            elif type_code not in _NOT_POSITIONS:
+                if 0 < log_pos <= self.pos:
+                    # Sent again at the start of a dump (the file's GTID list and
+                    # checkpoint, MariaDB's made-up GTID list): taken before, or before
+                    # the starting point.
+                    return False
                 self.pos = log_pos
             return True
         self._count += 1
@@ -143,8 +148,14 @@ class PositionTracker:
         elif type_code == E.ROTATE_EVENT:  # a transaction never spans files: lost track
             assert isinstance(event, E.RotateEvent)
             self._txn = None
-            self.file, self.pos = event.next_file, event.position
+            self._rotate(event)
         return self._deliver()
+
+    def _rotate(self, event: E.RotateEvent) -> None:
+        """Go on in the named file; the dump's first (made-up) Rotate may name the file
+        we are in at its start (position 4): that does not move us back."""
+        if event.next_file != self.file or event.position > self.pos:
+            self.file, self.pos = event.next_file, event.position
 
     def _begin(self, log_pos: int, size: int, mode: int, gtid: E.GtidEvent | None) -> bool:
         self._txn = (self.file, log_pos - size if log_pos else self.pos, dict(self.gtids))
