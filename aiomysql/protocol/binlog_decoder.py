@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from . import binlog_events as E
 from ._binlog_impl import decode_rows
-from .binlog_tablemap import parse_table_map
+from .binlog_tablemap import EncodingOf, parse_table_map, utf8_unless_binary
 from .packets import ProtocolError
 
 HEADER = struct.Struct("<IBIIIH")
@@ -33,6 +33,7 @@ class BinlogDecoder:
     ``checksum``: whether events end with a CRC32 (what ``@master_binlog_checksum``
     was set to). ``table_filter`` and ``row_types`` choose the rows events to decode;
     the others (and the table maps of unwanted tables) come back as None.
+    ``encoding_of`` maps a column's collation id to its Python codec.
     """
 
     def __init__(
@@ -40,8 +41,10 @@ class BinlogDecoder:
         checksum: bool,
         table_filter: TableFilter | None = None,
         row_types: frozenset[int] | None = None,
+        encoding_of: EncodingOf = utf8_unless_binary,
     ) -> None:
         self.checksum = checksum
+        self.encoding_of = encoding_of
         self.table_filter = table_filter
         self.row_types = row_types
         self.tables: dict[int, E.TableMapEvent] = {}
@@ -217,7 +220,7 @@ class BinlogDecoder:
         self, p: bytes, pos: int, end: int, ts: int, sid: int, lp: int, fl: int
     ) -> E.BinlogEvent | None:
         tm = E.TableMapEvent(ts, sid, lp, fl)
-        parse_table_map(tm, p, pos, end, self._id_size, self.mariadb)
+        parse_table_map(tm, p, pos, end, self._id_size, self.mariadb, self.encoding_of)
         if len(self.tables) > 4096:  # ids grow with every table opened: keep it bounded
             self.tables.clear()
             self._wanted.clear()

@@ -255,8 +255,13 @@ def decode_rows(
     (before, after) pairs when ``present_after`` is given (UPDATE)."""
     rows: list[Any] = []
     try:
+        if pos < 0 or end > len(data):
+            raise ProtocolError(f"rows event: bounds {pos}..{end} outside the event")
         while pos < end:
+            before = pos
             row, pos = decode_image(data, pos, end, plan, present)
+            if pos == before:  # an image of no columns: the body cannot be rows
+                raise ProtocolError("rows event: a row image of no bytes")
             if present_after is not None:
                 after, pos = decode_image(data, pos, end, plan, present_after)
                 rows.append((row, after))

@@ -11,7 +11,8 @@ its bitmap (ints).
 
 from __future__ import annotations
 
-from ..charset import BINARY_CHARSET_ID, charset_by_id
+from collections.abc import Callable
+
 from ..constants import FIELD_TYPE as T
 from . import binlog_rows as R
 from .binlog_events import TableMapEvent
@@ -79,16 +80,23 @@ def is_character(column_type: int, meta: int, mariadb: bool) -> bool:
     return mariadb and column_type == T.GEOMETRY
 
 
-def _encoding(collation: int | None, default: str | None) -> str | None:
+#: The collation id of the binary charset: values stay bytes.
+BINARY_COLLATION = 63
+#: Maps a collation id to a Python codec (None: binary). The replication layer hands in
+#: one knowing every collation (aiomysql.charset); this default knows only binary.
+EncodingOf = Callable[[int], "str | None"]
+
+
+def utf8_unless_binary(collation: int) -> str | None:
+    """The default EncodingOf: binary stays bytes, everything else is read as UTF-8."""
+    return None if collation == BINARY_COLLATION else "utf-8"
+
+
+def _encoding(collation: int | None, default: str | None, encoding_of: EncodingOf) -> str | None:
     """The Python codec of a collation id; None for binary (values stay bytes)."""
     if collation is None:
         return default
-    if collation == BINARY_CHARSET_ID:
-        return None
-    try:
-        return charset_by_id(collation).encoding
-    except LookupError:
-        return default
+    return encoding_of(collation)
 
 
 def column_plan(
@@ -98,8 +106,43 @@ def column_plan(
     collation: int | None,
     names: tuple[str, ...] | None,
     full_metadata: bool,
+    encoding_of: EncodingOf = utf8_unless_binary,
 ) -> R.ColumnPlan:
-    """How to decode one column (see binlog_rows)."""
+    """How to decode one column (see binlog_rows); ProtocolError for impossible metadata."""
+    plan = _plan(column_type, meta, unsigned, collation, names, full_metadata, encoding_of)
+    kind, p1, p2 = plan[0], plan[1], plan[2]
+    limits = _LIMITS.get(kind)
+    if limits is not None and not limits[0] <= p1 <= limits[1]:
+        raise ProtocolError(f"table map: metadata {meta} impossible for column type {column_type}")
+    if kind == R.K_DECIMAL and (p2 > 30 or p2 > p1):
+        raise ProtocolError(f"table map: DECIMAL({p1},{p2})")
+    return plan
+
+
+#: Bounds of p1 per kind: length-prefix bytes, fractional digits, storage bytes.
+_LIMITS = {
+    R.K_STRING: (1, 2),
+    R.K_BLOB: (1, 4),
+    R.K_JSON: (1, 4),
+    R.K_ENUM: (1, 2),
+    R.K_SET: (1, 8),
+    R.K_BIT: (1, 8),
+    R.K_DECIMAL: (1, 65),
+    R.K_TIME2: (0, 6),
+    R.K_DATETIME2: (0, 6),
+    R.K_TIMESTAMP2: (0, 6),
+}
+
+
+def _plan(
+    column_type: int,
+    meta: int,
+    unsigned: bool,
+    collation: int | None,
+    names: tuple[str, ...] | None,
+    full_metadata: bool,
+    encoding_of: EncodingOf,
+) -> R.ColumnPlan:
     if column_type in _INT_KINDS:
         return (_INT_KINDS[column_type] + (1 if unsigned else 0), 0, 0, None)
     if column_type in _FIXED_KINDS:
@@ -109,7 +152,7 @@ def column_plan(
     if column_type == T.NEWDECIMAL:
         return (R.K_DECIMAL, meta >> 8, meta & 0xFF, None)
     if column_type in (T.VARCHAR, T.VAR_STRING):
-        text = _encoding(collation, None if full_metadata else "utf-8")
+        text = _encoding(collation, None if full_metadata else "utf-8", encoding_of)
         return (R.K_STRING, 1 if meta < 256 else 2, 0, text)
     if column_type == T.STRING:
         real = real_type(column_type, meta)
@@ -118,11 +161,11 @@ def column_plan(
         if real == T.SET:
             return (R.K_SET, meta & 0xFF, 0, names)
         length = _string_length(meta)
-        text = _encoding(collation, None if full_metadata else "utf-8")
+        text = _encoding(collation, None if full_metadata else "utf-8", encoding_of)
         pad = length if text is None and full_metadata else 0  # BINARY(n) is zero-padded
         return (R.K_STRING, 1 if length < 256 else 2, pad, text)
     if column_type in _BLOBS:
-        return (R.K_BLOB, meta, 0, _encoding(collation, None))
+        return (R.K_BLOB, meta, 0, _encoding(collation, None, encoding_of))
     if column_type == T.GEOMETRY:
         return (R.K_BLOB, meta, 0, None)
     if column_type == T.JSON:
@@ -227,7 +270,13 @@ def parse_optional(tm: TableMapEvent, data: bytes, pos: int, end: int, mariadb: 
 
 
 def parse_table_map(
-    tm: TableMapEvent, data: bytes, pos: int, end: int, id_size: int, mariadb: bool
+    tm: TableMapEvent,
+    data: bytes,
+    pos: int,
+    end: int,
+    id_size: int,
+    mariadb: bool,
+    encoding_of: EncodingOf = utf8_unless_binary,
 ) -> None:
     """The TABLE_MAP body from ``pos`` (after the header) into ``tm``, plan included."""
     r = Reader(data, pos, end)
@@ -277,6 +326,7 @@ def parse_table_map(
                 charsets[i] if charsets else None,
                 names,
                 charsets is not None,
+                encoding_of,
             )
         )
     tm.plan = tuple(plan)

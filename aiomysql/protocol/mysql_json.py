@@ -17,7 +17,7 @@ import struct
 from decimal import Decimal
 from typing import Any
 
-from .mysql_decimal import decode_decimal
+from .mysql_decimal import decimal_size, decode_decimal
 from .packets import ProtocolError
 
 SMALL_OBJECT, LARGE_OBJECT, SMALL_ARRAY, LARGE_ARRAY = 0x00, 0x01, 0x02, 0x03
@@ -133,8 +133,11 @@ class _Doc:
 
 def _opaque(field_type: int, data: bytes) -> Any:
     """An opaque scalar: DECIMAL as a number, temporal values as MySQL prints them."""
-    if field_type == _NEWDECIMAL and len(data) >= 2:
-        return _Raw(decode_decimal(data[2:], data[0], data[1]))
+    if field_type == _NEWDECIMAL and len(data) > 2:
+        precision, scale = data[0], data[1]
+        if scale > precision or len(data) - 2 != decimal_size(precision, scale):
+            raise _bad(f"an opaque DECIMAL({precision},{scale}) of {len(data) - 2} bytes")
+        return _Raw(decode_decimal(data[2:], precision, scale))
     if field_type in (_DATE, _TIME, _DATETIME, _TIMESTAMP) and len(data) == 8:
         return _temporal(field_type, int.from_bytes(data, "little", signed=True))
     return f"base64:type{field_type}:{base64.b64encode(data).decode('ascii')}"
@@ -200,7 +203,7 @@ def json_value(data: bytes) -> Any:
     doc = _Doc(bytes(data))
     try:
         return doc.value(doc.uint(0, 1), 1, len(data), 0)
-    except (UnicodeDecodeError, RecursionError) as exc:
+    except (ValueError, IndexError, RecursionError) as exc:
         raise _bad(f"undecodable ({exc!r})") from exc
 
 

@@ -13,6 +13,7 @@ from .._io_errors import RUNNING, map_io_errors
 from .._login import open_connection
 from .._options import DEFAULT_CONNECT_TIMEOUT, parse_options
 from .._wire import Wire
+from ..charset import BINARY_CHARSET_ID, charset_by_id
 from ..constants import CR, ER
 from ..errors import OperationalError, ProgrammingError
 from ..protocol import binlog_commands as cmd
@@ -42,6 +43,16 @@ _ROW_CLASSES = {
     E.UpdateRowsEvent: E.UPDATE_ROWS,
     E.DeleteRowsEvent: E.DELETE_ROWS,
 }
+
+
+def encoding_of(collation: int) -> str | None:
+    """The Python codec of a column's collation (None: binary, values stay bytes)."""
+    if collation == BINARY_CHARSET_ID:
+        return None
+    try:
+        return charset_by_id(collation).encoding
+    except LookupError:
+        return "utf-8"
 
 
 def _row_types(only_events: tuple[type[E.BinlogEvent], ...] | None) -> frozenset[int] | None:
@@ -302,7 +313,10 @@ class BinlogStream:
                 self.server_id, start.log_file.encode("utf-8"), start.log_pos, flags
             )
         self._decoder = BinlogDecoder(
-            self.checksum == "CRC32", self._table_filter, _row_types(self._only_events)
+            self.checksum == "CRC32",
+            self._table_filter,
+            _row_types(self._only_events),
+            encoding_of,
         )
         if self.heartbeat:
             wire.read_timeout = self.heartbeat * 2 + 1.0  # two beats missed: dead
