@@ -49,10 +49,16 @@ def extensions() -> list[Extension]:
         ["aiomysql/protocol/_speedups.pyx"],
         extra_compile_args=["-O2"] if os.name != "nt" else [],
     )
+    # The binlog row decoder (aiomysql.replication), chosen by protocol/_binlog_impl.py.
+    binlog = Extension(
+        "aiomysql.protocol._binlog_speedups",
+        ["aiomysql/protocol/_binlog_speedups.pyx"],
+        extra_compile_args=["-O2"] if os.name != "nt" else [],
+    )
     try:
         return list(
             cythonize(
-                [ext],
+                [ext, binlog],
                 language_level=3,
                 quiet=True,
                 # The checks of `cython -Wextra`, so that a build shows them.

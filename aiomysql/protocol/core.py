@@ -168,6 +168,11 @@ class ClientCore(ReceiveBuffer):
         self._need = 4
         return payload
 
+    def take_packet(self) -> bytes | None:
+        """The next whole packet, unparsed (None until it has all arrived): for a command
+        whose replies are not parsed here, the binlog dump (``aiomysql.replication``)."""
+        return self._read_packet()
+
     # -- output --------------------------------------------------------------
 
     def _frame(self, payload: bytes) -> bytes:

@@ -66,6 +66,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "aiomysql._pool_slots",
             "aiomysql.pool",
             "aiomysql.testing",
+            "aiomysql.replication",
+            "aiomysql.replication.*",
         ),
     ),
     ("top", ("aiomysql", "aiomysql.sa", "aiomysql.sa.*")),
