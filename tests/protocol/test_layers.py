@@ -53,6 +53,9 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "aiomysql._channel",
             "aiomysql._kill_query",
             "aiomysql.local_infile",
+            "aiomysql._hosts",
+            "aiomysql._targeting",
+            "aiomysql._failover",
         ),
     ),
     (
