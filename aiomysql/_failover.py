@@ -42,9 +42,7 @@ class _Attempt:
         self.deadline_hit = False
         loop = asyncio.get_running_loop()
         self.loop = loop
-        self.deadline = (
-            loop.time() + options.connect_deadline if options.connect_deadline else None
-        )
+        self.deadline = loop.time() + options.connect_deadline if options.connect_deadline else None
         #: prefer-standby: the first usable writable server, kept until a standby is found.
         self.fallback: Opened | None = None
 

@@ -70,6 +70,7 @@ def mismatch(target: str, role: Role) -> str:
 def role_from(variables: dict[str, str]) -> Role:
     """The role told by ``@@global.read_only``, ``@@global.innodb_read_only`` and the
     ``wsrep_*`` status values (names lower-cased)."""
+
     def on(name: str) -> bool:
         return variables.get(name, "").upper() in ("1", "ON", "TRUE")
 
@@ -182,4 +183,3 @@ def no_host_error(failures: list[tuple[str, str]], target: str, deadline_hit: bo
         CR.CR_CONN_HOST_ERROR,
         f"Can't connect to any of {len(failures)} MySQL servers{wanted}{tail}: {parts}",
     )
-

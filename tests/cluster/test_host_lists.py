@@ -94,7 +94,9 @@ async def test_wrong_password_is_reported_per_host(
     assert f"{live}: (1045)" in info.value.args[1]
 
 
-async def test_single_host_error_unchanged(connect_kwargs: dict[str, Any], refused_port: int) -> None:
+async def test_single_host_error_unchanged(
+    connect_kwargs: dict[str, Any], refused_port: int
+) -> None:
     kwargs = dict(connect_kwargs, host="127.0.0.1", port=refused_port)
     with pytest.raises(aiomysql.OperationalError) as info:
         await aiomysql.connect(**kwargs)
