@@ -68,6 +68,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "aiomysql.connection",
             "aiomysql._pool_slots",
             "aiomysql.pool",
+            "aiomysql._gates",
+            "aiomysql.testing_cluster",
             "aiomysql.testing",
         ),
     ),

@@ -1,0 +1,250 @@
+"""The machinery of ``aiomysql.testing.TemporaryCluster``: a replicated topology on loopback.
+
+``replication``: a primary and N GTID replicas (read-only). Every node sits behind a
+``Gate`` (``_gates.py``): clients use ``cluster.hosts`` (the gates' addresses), so a test
+can partition a node or point an address at another node. Administration runs as root
+over each node's unix socket; applications log in as ``cluster.user``, who has no
+SUPER / READ ONLY ADMIN and so is refused writes on a read-only node.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import threading
+from collections.abc import Callable, Coroutine, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ._gates import Gate, GateLoop
+from .connection import connect
+
+if TYPE_CHECKING:
+    from .testing import TemporaryServer
+
+#: What the application user may do: everything but administration.
+APP_GRANTS = (
+    "SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, INDEX, ALTER, CREATE TEMPORARY TABLES, "
+    "LOCK TABLES, EXECUTE, CREATE VIEW, SHOW VIEW, PROCESS"
+)
+REPL_USER, REPL_PASSWORD = "repl", "repl-pw"
+
+
+def _in_thread(make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+    """Run a coroutine on a private loop in a helper thread (callable from any context)."""
+    out: list[Any] = []
+    err: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            out.append(asyncio.run(make()))
+        except BaseException as exc:
+            err.append(exc)
+
+    thread = threading.Thread(target=target, name="cluster-admin")
+    thread.start()
+    thread.join()
+    if err:
+        raise err[0]
+    return out[0]
+
+
+class ClusterBase:
+    """A primary and ``replicas`` GTID replicas; ``TemporaryCluster`` supplies the servers."""
+
+    def __init__(
+        self,
+        kind: str = "replication",
+        *,
+        replicas: int = 1,
+        user: str = "app",
+        password: str = "app-pw",
+        database: str = "app",
+    ) -> None:
+        if kind != "replication":
+            raise ValueError(f"TemporaryCluster kind {kind!r} is not supported (replication)")
+        if replicas < 1:
+            raise ValueError("a replication cluster needs at least one replica")
+        self.kind = kind
+        self.replica_count = replicas
+        self.user, self.password, self.database = user, password, database
+        self.nodes: list[TemporaryServer] = []
+        self.gates: list[Gate] = []
+        #: Index of the node taking writes (changes with promote()).
+        self.primary = 0
+        self._gate_loop: GateLoop | None = None
+
+    def _new_server(self, extra_args: Sequence[str]) -> TemporaryServer:
+        raise NotImplementedError
+
+    # -- life cycle ----------------------------------------------------------
+
+    def start(self) -> ClusterBase:
+        """Start every node, wire up replication and wait until the replicas caught up."""
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
+        common = ["--log-bin=mysql-bin", "--log-slave-updates=ON", "--binlog-format=ROW"]
+        for i in range(1 + self.replica_count):
+            extra = [f"--server-id={i + 1}", *common]
+            if i:
+                extra.append("--read-only=ON")
+            self.nodes.append(self._new_server(extra).start())
+        self._gate_loop = GateLoop()
+        self.gates = [Gate(self._gate_loop, node.port) for node in self.nodes]
+        self.admin(
+            0,
+            f"CREATE USER '{REPL_USER}'@'%' IDENTIFIED BY '{REPL_PASSWORD}'",
+            f"GRANT REPLICATION SLAVE ON *.* TO '{REPL_USER}'@'%'",
+            f"CREATE USER '{self.user}'@'%' IDENTIFIED BY '{self.password}'",
+            f"GRANT {APP_GRANTS} ON *.* TO '{self.user}'@'%'",
+            f"CREATE DATABASE {self.database}",
+        )
+        for i in range(1, len(self.nodes)):
+            self._replicate(i, 0)
+        self.wait_replicated()
+
+    def stop(self) -> None:
+        """Stop every node and gate and remove their files."""
+        for gate in self.gates:
+            gate.close()
+        if self._gate_loop is not None:
+            self._gate_loop.close()
+        for node in self.nodes:
+            node.stop()
+
+    def __enter__(self) -> ClusterBase:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- addresses -------------------------------------------------------------
+
+    @property
+    def hosts(self) -> list[str]:
+        """``host:port`` of every node's gate, primary first at start."""
+        return [f"127.0.0.1:{gate.port}" for gate in self.gates]
+
+    def connect_kwargs(self, **extra: Any) -> dict[str, Any]:
+        """Keyword arguments for ``connect``/``create_pool`` over the whole host list."""
+        return {
+            "host": self.hosts,
+            "user": self.user,
+            "password": self.password,
+            "db": self.database,
+            **extra,
+        }
+
+    def node_kwargs(self, i: int, **extra: Any) -> dict[str, Any]:
+        """Keyword arguments for a connection to node ``i`` alone (through its gate)."""
+        return {
+            "host": "127.0.0.1",
+            "port": self.gates[i].port,
+            "user": self.user,
+            "password": self.password,
+            "db": self.database,
+            **extra,
+        }
+
+    # -- administration (root over the node's unix socket) ----------------------
+
+    def admin(self, i: int, *statements: str) -> list[tuple[Any, ...]]:
+        """Run ``statements`` as root on node ``i``; the last one's rows."""
+        socket_path = self.nodes[i].unix_socket
+
+        async def run() -> list[tuple[Any, ...]]:
+            async with connect(unix_socket=socket_path, user="root", autocommit=True) as conn:
+                rows: list[tuple[Any, ...]] = []
+                for sql in statements:
+                    result = await conn.run_query(sql)
+                    rows = list(result.rows or ())
+                return rows
+
+        rows: list[tuple[Any, ...]] = _in_thread(run)
+        return rows
+
+    def _replicate(self, i: int, source: int) -> None:
+        self.admin(
+            i,
+            "STOP SLAVE",
+            f"CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT={self.nodes[source].port}, "
+            f"MASTER_USER='{REPL_USER}', MASTER_PASSWORD='{REPL_PASSWORD}', "
+            "MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1",
+            "START SLAVE",
+        )
+
+    def gtid_position(self, i: int) -> str:
+        """Node ``i``'s ``@@gtid_binlog_pos`` (every transaction it has logged)."""
+        return str(self.admin(i, "SELECT @@global.gtid_binlog_pos")[0][0])
+
+    def wait_replicated(self, timeout: float = 60.0) -> None:
+        """Wait until every running replica applied everything the primary logged."""
+        position = self.gtid_position(self.primary)
+        for i in self.replicas:
+            if self.nodes[i].running:
+                done = self.admin(i, f"SELECT MASTER_GTID_WAIT('{position}', {timeout})")[0][0]
+                if done != 0:
+                    raise RuntimeError(f"replica {i} did not reach {position} in {timeout} s")
+
+    @property
+    def replicas(self) -> list[int]:
+        """Indexes of the nodes that are not the primary."""
+        return [i for i in range(len(self.nodes)) if i != self.primary]
+
+    # -- faults and topology changes -------------------------------------------
+
+    def kill(self, i: int) -> None:
+        """SIGKILL node ``i`` (no clean shutdown) and wait until it is gone."""
+        node = self.nodes[i]
+        if node.pid is not None and node.running:
+            os.kill(node.pid, signal.SIGKILL)
+            proc = node._res.proc
+            if proc is not None:
+                proc.wait()
+
+    def stop_node(self, i: int) -> None:
+        """Shut node ``i`` down cleanly (SIGTERM) and wait."""
+        self.nodes[i]._res.terminate(self.nodes[i].stop_timeout)
+
+    def restart_node(self, i: int) -> None:
+        """Start node ``i`` again on its port and data dir."""
+        self.nodes[i].restart()
+
+    def set_read_only(self, i: int, on: bool = True) -> None:
+        """SET GLOBAL read_only on node ``i``."""
+        self.admin(i, f"SET GLOBAL read_only = {'ON' if on else 'OFF'}")
+
+    def stall_replication(self, i: int) -> None:
+        """Stop replica ``i`` applying what it receives (artificial lag, not a race)."""
+        self.admin(i, "STOP SLAVE SQL_THREAD")
+
+    def resume_replication(self, i: int) -> None:
+        """Let replica ``i`` apply again."""
+        self.admin(i, "START SLAVE SQL_THREAD")
+
+    def promote(self, i: int) -> None:
+        """Make replica ``i`` the primary: it stops replicating and takes writes; the other
+        running replicas follow it."""
+        self.admin(i, "STOP SLAVE", "RESET SLAVE ALL", "SET GLOBAL read_only = OFF")
+        old, self.primary = self.primary, i
+        for j in self.replicas:
+            if j != old and self.nodes[j].running:
+                self._replicate(j, i)
+
+    def partition(self, i: int) -> None:
+        """Cut every client connection to node ``i`` and refuse new ones."""
+        self.gates[i].sever()
+
+    def heal(self, i: int) -> None:
+        """Let clients reach node ``i`` again."""
+        self.gates[i].heal()
+
+    def point(self, i: int, to: int) -> None:
+        """Send node ``i``'s address to node ``to`` (a failover behind a stable address)."""
+        self.gates[i].point_to(self.nodes[to].port)
