@@ -8,7 +8,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from . import converters
+from . import _causal, converters
 from ._channel import Channel, closed_error
 from ._compat_shims import UpstreamPrivateNames
 from ._context import AwaitableContext
@@ -33,6 +33,7 @@ from .errors import (
 )
 from .log import logger
 from .protocol import commands
+from .protocol.session_track import SessionState
 from .result import Result
 from .utils import escape_string
 
@@ -169,6 +170,8 @@ class Connection(UpstreamPrivateNames, ErrorClasses):
             await self.commit()
         if self._autocommit_mode is not None:
             await self.autocommit(self._autocommit_mode)
+        if options.session_track and self.session_state is not None:
+            await run(_causal.tracking_sql(self.get_server_info()))
 
     def _shrink_buffers(self) -> None:
         """Give back receive-buffer memory a big result left (the pool calls this when
@@ -474,6 +477,25 @@ class Connection(UpstreamPrivateNames, ErrorClasses):
     def last_result(self) -> Result | None:
         """The result of the most recent statement."""
         return self._channel.last_result
+
+    @property
+    def session_state(self) -> SessionState | None:
+        """What session tracking (``session_track=True``) has reported; None without it."""
+        core = self._channel.core
+        return core.session if core is not None else None
+
+    @property
+    def last_gtid(self) -> str | None:
+        """The GTID of this session's last committed transaction (``session_track=True``)."""
+        state = self.session_state
+        return state.last_gtid if state is not None else None
+
+    async def wait_for_gtid(self, gtid: str, timeout: float) -> bool:
+        """Wait until this server has applied ``gtid`` (a replica catching up with a write
+        seen elsewhere): True once it has, False if ``timeout`` seconds passed first."""
+        version = self.get_server_info()
+        sql = _causal.wait_sql(version, gtid, timeout, self.escape)
+        return await _causal.wait_for_gtid(self._channel.run_query, sql)
 
     @property
     def channel(self) -> Channel:

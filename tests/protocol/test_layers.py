@@ -56,6 +56,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "aiomysql._hosts",
             "aiomysql._targeting",
             "aiomysql._failover",
+            "aiomysql._causal",
         ),
     ),
     (
