@@ -1,6 +1,7 @@
 """aiomysql: a fast, dependable asyncio driver for MySQL and MariaDB."""
 
 from . import log, utils
+from ._cluster_pool import ClusterPool, ClusterStats, HostStats
 from ._version import __version__
 from .connection import Connection, connect
 from .cursors import Cursor, DeserializationCursor, DictCursor, SSCursor, SSDictCursor
@@ -46,6 +47,9 @@ __all__ = [
     "PoolClosedError",
     "PoolStats",
     "PoolTimeoutError",
+    "ClusterPool",
+    "ClusterStats",
+    "HostStats",
     "Cursor",
     "DictCursor",
     "SSCursor",

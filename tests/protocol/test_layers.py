@@ -69,6 +69,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "aiomysql.connection",
             "aiomysql._pool_slots",
             "aiomysql.pool",
+            "aiomysql._cluster_pool",
             "aiomysql._gates",
             "aiomysql.testing_cluster",
             "aiomysql.testing",
