@@ -20,6 +20,7 @@ from .errors import (
 )
 from .pool import Pool, PoolClosedError, PoolStats, PoolTimeoutError, create_pool
 from .protocol._impl import USING_EXTENSIONS
+from .retry import CommitUnknownError, retry_transaction
 from .utils import escape_dict, escape_sequence, escape_string
 
 version = __version__
@@ -50,6 +51,8 @@ __all__ = [
     "ClusterPool",
     "ClusterStats",
     "HostStats",
+    "CommitUnknownError",
+    "retry_transaction",
     "Cursor",
     "DictCursor",
     "SSCursor",

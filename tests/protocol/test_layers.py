@@ -70,6 +70,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "aiomysql._pool_slots",
             "aiomysql.pool",
             "aiomysql._cluster_pool",
+            "aiomysql.retry",
             "aiomysql._gates",
             "aiomysql.testing_cluster",
             "aiomysql.testing",
