@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import threading
+import time
 from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +51,14 @@ def _in_thread(make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
     return out[0]
 
 
+def _refused_port() -> int:
+    """A loopback port nobody listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
 class ClusterBase:
     """A primary and ``replicas`` GTID replicas; ``TemporaryCluster`` supplies the servers."""
 
@@ -57,6 +67,7 @@ class ClusterBase:
         kind: str = "replication",
         *,
         replicas: int = 1,
+        semi_sync: bool = False,
         user: str = "app",
         password: str = "app-pw",
         database: str = "app",
@@ -67,6 +78,8 @@ class ClusterBase:
             raise ValueError("a replication cluster needs at least one replica")
         self.kind = kind
         self.replica_count = replicas
+        #: Semi-synchronous replication: a commit is acknowledged once a replica has it.
+        self.semi_sync = semi_sync
         self.user, self.password, self.database = user, password, database
         self.nodes: list[TemporaryServer] = []
         self.gates: list[Gate] = []
@@ -108,6 +121,34 @@ class ClusterBase:
         for i in range(1, len(self.nodes)):
             self._replicate(i, 0)
         self.wait_replicated()
+        if self.semi_sync:
+            self._enable_semi_sync()
+
+    def _enable_semi_sync(self) -> None:
+        """Primary waits for a replica's acknowledgement (AFTER_SYNC: lossless) before
+        answering a COMMIT; replicas reconnect as semi-sync ones."""
+        # Only the primary waits: a replica that waited too would hold its own applier
+        # (log_slave_updates) until a replica of its own acknowledged.
+        self.admin(
+            self.primary,
+            "SET GLOBAL rpl_semi_sync_master_wait_point = AFTER_SYNC",
+            "SET GLOBAL rpl_semi_sync_master_timeout = 600000",
+            "SET GLOBAL rpl_semi_sync_master_enabled = ON",
+        )
+        running = [i for i in self.replicas if self.nodes[i].running]
+        for i in running:
+            self.admin(
+                i,
+                "SET GLOBAL rpl_semi_sync_slave_enabled = ON",
+                "STOP SLAVE IO_THREAD",
+                "START SLAVE IO_THREAD",
+            )
+        clients = "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_clients'"
+        deadline = time.monotonic() + 60
+        while int(self.admin(self.primary, clients)[0][1]) < len(running):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the replicas did not connect as semi-sync replicas")
+            time.sleep(0.02)
 
     def stop(self) -> None:
         """Stop every node and gate and remove their files."""
@@ -228,14 +269,37 @@ class ClusterBase:
         """Let replica ``i`` apply again."""
         self.admin(i, "START SLAVE SQL_THREAD")
 
-    def promote(self, i: int) -> None:
-        """Make replica ``i`` the primary: it stops replicating and takes writes; the other
-        running replicas follow it."""
+    def received_position(self, i: int) -> str:
+        """The GTIDs replica ``i`` has received (SHOW SLAVE STATUS's Gtid_IO_Pos)."""
+        socket_path = self.nodes[i].unix_socket
+
+        async def run() -> str:
+            async with connect(unix_socket=socket_path, user="root") as conn:
+                result = await conn.run_query("SHOW SLAVE STATUS")
+                names = [column.name for column in result.columns or ()]
+                rows = result.rows or [()]
+                return str(dict(zip(names, rows[0], strict=False)).get("Gtid_IO_Pos", ""))
+
+        position: str = _in_thread(run)
+        return position
+
+    def promote(self, i: int, timeout: float = 60.0) -> None:
+        """Make replica ``i`` the primary: it applies everything it received, stops
+        replicating and takes writes; the other running replicas follow it."""
+        self.admin(i, "STOP SLAVE IO_THREAD")
+        received = self.received_position(i)
+        if received:
+            done = self.admin(i, f"SELECT MASTER_GTID_WAIT('{received}', {timeout})")[0][0]
+            if done != 0:
+                raise RuntimeError(f"replica {i} did not apply {received} in {timeout} s")
         self.admin(i, "STOP SLAVE", "RESET SLAVE ALL", "SET GLOBAL read_only = OFF")
         old, self.primary = self.primary, i
-        for j in self.replicas:
-            if j != old and self.nodes[j].running:
-                self._replicate(j, i)
+        followers = [j for j in self.replicas if j != old and self.nodes[j].running]
+        for j in followers:
+            self._replicate(j, i)
+        if self.semi_sync and followers:
+            self.admin(i, "SET GLOBAL rpl_semi_sync_slave_enabled = OFF")
+            self._enable_semi_sync()
 
     def partition(self, i: int) -> None:
         """Cut every client connection to node ``i`` and refuse new ones."""
@@ -245,6 +309,7 @@ class ClusterBase:
         """Let clients reach node ``i`` again."""
         self.gates[i].heal()
 
-    def point(self, i: int, to: int) -> None:
-        """Send node ``i``'s address to node ``to`` (a failover behind a stable address)."""
-        self.gates[i].point_to(self.nodes[to].port)
+    def point(self, i: int, to: int | None) -> None:
+        """Send node ``i``'s address to node ``to`` (a failover behind a stable address),
+        or with ``to=None`` to a port where nothing listens (connections are refused)."""
+        self.gates[i].point_to(self.nodes[to].port if to is not None else _refused_port())
