@@ -451,5 +451,20 @@ class TemporaryCluster(ClusterBase):
     topology under the clients (see ``aiomysql.testing_cluster``).
     """
 
-    def _new_server(self, extra_args: Sequence[str]) -> TemporaryServer:
-        return TemporaryServer(extra_args=extra_args)
+    def _new_server(self, extra_args: Sequence[str], galera: bool = False) -> TemporaryServer:
+        return (_GaleraNode if galera else TemporaryServer)(extra_args=extra_args)
+
+
+class _GaleraNode(TemporaryServer):
+    """A TemporaryServer that runs as the ``mysql`` user when started by root: rsync
+    state transfer reads the data dirs as the server's user, which root-owned dirs
+    would refuse."""
+
+    def _user_args(self) -> list[str]:
+        return ["--user=mysql"] if os.geteuid() == 0 else []
+
+    def _make_tempdir(self) -> None:
+        super()._make_tempdir()
+        if os.geteuid() == 0:
+            for path in (self.tempdir, os.path.join(self.tempdir, "tmp")):
+                shutil.chown(path, "mysql", "mysql")

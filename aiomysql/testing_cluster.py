@@ -59,25 +59,46 @@ def _refused_port() -> int:
     return port
 
 
+#: Where Debian's galera-4 package puts the provider.
+GALERA_PROVIDERS = ("/usr/lib/galera/libgalera_smm.so", "/usr/lib/libgalera_smm.so")
+
+
+def find_galera_provider() -> str:
+    """The path of libgalera_smm.so, or RuntimeError saying what to install."""
+    for path in GALERA_PROVIDERS:
+        if os.path.exists(path):
+            return path
+    raise RuntimeError(
+        f"no Galera provider ({', '.join(GALERA_PROVIDERS)}); on Debian/Ubuntu: "
+        "apt-get install galera-4 rsync"
+    )
+
+
 class ClusterBase:
-    """A primary and ``replicas`` GTID replicas; ``TemporaryCluster`` supplies the servers."""
+    """``replication``: a primary and ``replicas`` GTID replicas; ``galera``: ``nodes``
+    Galera nodes (3 by default). ``TemporaryCluster`` supplies the servers."""
 
     def __init__(
         self,
         kind: str = "replication",
         *,
         replicas: int = 1,
+        nodes: int = 3,
         semi_sync: bool = False,
         user: str = "app",
         password: str = "app-pw",
         database: str = "app",
     ) -> None:
-        if kind != "replication":
-            raise ValueError(f"TemporaryCluster kind {kind!r} is not supported (replication)")
-        if replicas < 1:
+        if kind not in ("replication", "galera"):
+            raise ValueError(
+                f"TemporaryCluster kind must be 'replication' or 'galera', not {kind!r}"
+            )
+        if kind == "replication" and replicas < 1:
             raise ValueError("a replication cluster needs at least one replica")
+        if kind == "galera" and nodes < 2:
+            raise ValueError("a Galera cluster needs at least two nodes")
         self.kind = kind
-        self.replica_count = replicas
+        self.replica_count = replicas if kind == "replication" else nodes - 1
         #: Semi-synchronous replication: a commit is acknowledged once a replica has it.
         self.semi_sync = semi_sync
         self.user, self.password, self.database = user, password, database
@@ -87,7 +108,7 @@ class ClusterBase:
         self.primary = 0
         self._gate_loop: GateLoop | None = None
 
-    def _new_server(self, extra_args: Sequence[str]) -> TemporaryServer:
+    def _new_server(self, extra_args: Sequence[str], galera: bool = False) -> TemporaryServer:
         raise NotImplementedError
 
     # -- life cycle ----------------------------------------------------------
@@ -102,6 +123,9 @@ class ClusterBase:
         return self
 
     def _start(self) -> None:
+        if self.kind == "galera":
+            self._start_galera()
+            return
         common = ["--log-bin=mysql-bin", "--log-slave-updates=ON", "--binlog-format=ROW"]
         for i in range(1 + self.replica_count):
             extra = [f"--server-id={i + 1}", *common]
@@ -149,6 +173,68 @@ class ClusterBase:
             if time.monotonic() > deadline:
                 raise RuntimeError("the replicas did not connect as semi-sync replicas")
             time.sleep(0.02)
+
+    def _start_galera(self) -> None:
+        """Bootstrap node 0, then join the others one by one (rsync state transfer)."""
+        provider = find_galera_provider()
+        count = 1 + self.replica_count
+        group = [_refused_port() for _ in range(count)]
+        address = "gcomm://" + ",".join(f"127.0.0.1:{port}" for port in group)
+        for i in range(count):
+            extra = [
+                "--wsrep-on=ON",
+                f"--wsrep-provider={provider}",
+                f"--wsrep-cluster-address={address}",
+                "--wsrep-cluster-name=aiomysql-test",
+                f"--wsrep-node-name=node{i}",
+                "--wsrep-node-address=127.0.0.1",
+                f"--wsrep-provider-options=gmcast.listen_addr=tcp://127.0.0.1:{group[i]};"
+                f"ist.recv_addr=127.0.0.1:{_refused_port()};gcache.size=16M",
+                "--wsrep-sst-method=rsync",
+                f"--wsrep-sst-receive-address=127.0.0.1:{_refused_port()}",
+                "--binlog-format=ROW",
+                "--innodb-autoinc-lock-mode=2",
+                "--default-storage-engine=InnoDB",
+            ]
+            if i == 0:
+                extra.append("--wsrep-new-cluster")
+            node = self._new_server(extra, galera=True)
+            self.nodes.append(node)
+            node.start()
+            if i == 0:  # a restart joins the running cluster instead of founding one
+                node.extra_args.remove("--wsrep-new-cluster")
+        self._gate_loop = GateLoop()
+        self.gates = [Gate(self._gate_loop, node.port) for node in self.nodes]
+        self.admin(
+            0,
+            f"CREATE USER '{self.user}'@'%' IDENTIFIED BY '{self.password}'",
+            f"GRANT {APP_GRANTS} ON *.* TO '{self.user}'@'%'",
+            f"CREATE DATABASE {self.database}",
+        )
+        self.wait_synced()
+
+    def wsrep_status(self, i: int) -> dict[str, str]:
+        """Node ``i``'s ``wsrep_%`` status values."""
+        rows = self.admin(i, "SHOW GLOBAL STATUS LIKE 'wsrep\\_%'")
+        return {str(name).lower(): str(value) for name, value in rows}
+
+    def wait_synced(self, timeout: float = 120.0) -> None:
+        """Wait until every running Galera node is Synced in a primary component of all
+        running nodes."""
+        running = [i for i, node in enumerate(self.nodes) if node.running]
+        deadline = time.monotonic() + timeout
+        while True:
+            states = [self.wsrep_status(i) for i in running]
+            if all(
+                s.get("wsrep_local_state_comment") == "Synced"
+                and s.get("wsrep_cluster_status") == "Primary"
+                and s.get("wsrep_cluster_size") == str(len(running))
+                for s in states
+            ):
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Galera nodes not synced after {timeout} s: {states}")
+            time.sleep(0.05)
 
     def stop(self) -> None:
         """Stop every node and gate and remove their files."""
