@@ -1,6 +1,7 @@
 """aiomysql: a fast, dependable asyncio driver for MySQL and MariaDB."""
 
 from . import log, utils
+from ._cluster_pool import ClusterPool, ClusterStats, HostStats
 from ._version import __version__
 from .connection import Connection, connect
 from .cursors import Cursor, DeserializationCursor, DictCursor, SSCursor, SSDictCursor
@@ -19,6 +20,7 @@ from .errors import (
 )
 from .pool import Pool, PoolClosedError, PoolStats, PoolTimeoutError, create_pool
 from .protocol._impl import USING_EXTENSIONS
+from .retry import CommitUnknownError, retry_transaction
 from .utils import escape_dict, escape_sequence, escape_string
 
 version = __version__
@@ -46,6 +48,11 @@ __all__ = [
     "PoolClosedError",
     "PoolStats",
     "PoolTimeoutError",
+    "ClusterPool",
+    "ClusterStats",
+    "HostStats",
+    "CommitUnknownError",
+    "retry_transaction",
     "Cursor",
     "DictCursor",
     "SSCursor",

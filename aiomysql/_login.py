@@ -152,6 +152,8 @@ def _capabilities(options: ConnectOptions, greeting: Greeting) -> int:
         capabilities |= CLIENT.MULTI_STATEMENTS & greeting.capabilities
     else:
         capabilities &= ~CLIENT.MULTI_STATEMENTS
+    if options.session_track:
+        capabilities |= CLIENT.SESSION_TRACK & greeting.capabilities
     if options.local_infile:
         capabilities |= CLIENT.LOCAL_FILES
     else:

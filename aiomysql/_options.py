@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import ssl
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from . import converters, optionfile, tls
+from . import _hosts, _targeting, converters, optionfile, tls
 from .charset import Charset, charset_by_name, codec_errors
 from .errors import ProgrammingError
 
@@ -65,6 +65,12 @@ class ConnectOptions:
     write_timeout: float | None
     allow_cleartext_password: bool
     multi_statements: bool = True
+    #: Every host of a host list (one entry for a single host); see _hosts.py.
+    hosts: tuple[_hosts.HostSpec, ...] = ()
+    load_balance: str = "sequential"
+    target_session_attrs: str = "any"
+    connect_deadline: float | None = None
+    session_track: bool = False
 
     @property
     def address(self) -> str:
@@ -97,7 +103,7 @@ class ConnectOptions:
 
 def parse_options(
     *,
-    host: str | None,
+    host: str | Sequence[Any] | None,
     user: str | None,
     password: str | None,
     db: str | None,
@@ -127,6 +133,10 @@ def parse_options(
     write_timeout: float | None,
     allow_cleartext_password: bool,
     multi_statements: bool = True,
+    load_balance: str = "sequential",
+    target_session_attrs: str = "any",
+    connect_deadline: float | None = None,
+    session_track: bool = False,
 ) -> ConnectOptions:
     """Check Connection's arguments, fill in defaults and option files; raise
     ProgrammingError (or OperationalError for unusable TLS files) on bad values."""
@@ -148,9 +158,10 @@ def parse_options(
     charset_info = charset_by_name(charset_name)
     encoding = charset_info.encoding
     conv = converters.conversions if conv is None else conv
+    hosts = _hosts.parse_hosts(host or "localhost", int(port) if port else 3306)
     return ConnectOptions(
-        host=host or "localhost",
-        port=int(port) if port else 3306,
+        host=hosts[0].host,
+        port=hosts[0].port,
         user=user or "",
         password=password or "",
         db=database if database is not None else db,
@@ -180,4 +191,9 @@ def parse_options(
         write_timeout=_check_timeout("write_timeout", write_timeout),
         allow_cleartext_password=allow_cleartext_password,
         multi_statements=bool(multi_statements),
+        hosts=hosts,
+        load_balance=_hosts.check_load_balance(load_balance),
+        target_session_attrs=_targeting.check_target(target_session_attrs),
+        connect_deadline=_check_timeout("connect_deadline", connect_deadline),
+        session_track=bool(session_track),
     )

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import time
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from . import converters
+from . import _causal, converters
 from ._channel import Channel, closed_error
 from ._compat_shims import UpstreamPrivateNames
 from ._context import AwaitableContext
+from ._failover import open_target
 from ._kill_query import spawn_kill_query, wait_for_kill_queries
-from ._login import open_connection
 from ._options import DEFAULT_CONNECT_TIMEOUT, parse_options
 from .charset import charset_by_id, charset_by_name, codec_errors
 from .constants import CLIENT, COMMAND, CR, FIELD_TYPE, SERVER_STATUS
@@ -34,6 +33,7 @@ from .errors import (
 )
 from .log import logger
 from .protocol import commands
+from .protocol.session_track import SessionState
 from .result import Result
 from .utils import escape_string
 
@@ -66,7 +66,7 @@ class Connection(UpstreamPrivateNames, ErrorClasses):
 
     def __init__(
         self,
-        host: str | None = None,
+        host: str | Sequence[Any] | None = None,
         user: str | None = None,
         password: str | None = None,
         db: str | None = None,
@@ -98,6 +98,10 @@ class Connection(UpstreamPrivateNames, ErrorClasses):
         write_timeout: float | None = None,
         allow_cleartext_password: bool = False,
         multi_statements: bool = True,
+        load_balance: str = "sequential",
+        target_session_attrs: str = "any",
+        connect_deadline: float | None = None,
+        session_track: bool = False,
     ) -> None:
         if loop is not None:
             warnings.warn(
@@ -115,16 +119,20 @@ class Connection(UpstreamPrivateNames, ErrorClasses):
             database=database, connect_attrs=connect_attrs,
             kill_query_on_cancel=kill_query_on_cancel, read_timeout=read_timeout,
             write_timeout=write_timeout, allow_cleartext_password=allow_cleartext_password,
-            multi_statements=multi_statements,
+            multi_statements=multi_statements, load_balance=load_balance,
+            target_session_attrs=target_session_attrs, connect_deadline=connect_deadline,
+            session_track=session_track,
         )  # fmt: skip
         self._options = options
+        #: The options naming the server of a host list this connection settled on.
+        self._server = options
         self._cursorclass: type[Cursor] = cursorclass or Cursor
         #: What changes while connected; a reconnect logs in with the current values.
         self._db = options.db
         self._autocommit_mode = options.autocommit
         on_cancel = None
         if options.kill_query_on_cancel:
-            on_cancel = functools.partial(spawn_kill_query, options.for_kill_query())
+            on_cancel = self._kill_query
         self._channel = Channel(options, on_cancel)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._last_usage = time.monotonic()
@@ -136,12 +144,16 @@ class Connection(UpstreamPrivateNames, ErrorClasses):
         self._loop = asyncio.get_running_loop()
         self._last_usage = time.monotonic()
         self._channel.close()
-        self._channel.attach(*await open_connection(self._options.replace(db=self._db)))
+        core, wire, greeting, self._server = await open_target(self._options.replace(db=self._db))
+        self._channel.attach(core, wire, greeting)
         try:
             await self._apply_session_settings()
         except BaseException:
             self._channel.close()
             raise
+
+    def _kill_query(self, thread_id: int) -> None:
+        spawn_kill_query(self._server.for_kill_query(), thread_id)
 
     async def _apply_session_settings(self) -> None:
         options, run = self._options, self._channel.run_query
@@ -158,6 +170,8 @@ class Connection(UpstreamPrivateNames, ErrorClasses):
             await self.commit()
         if self._autocommit_mode is not None:
             await self.autocommit(self._autocommit_mode)
+        if options.session_track and self.session_state is not None:
+            await run(_causal.tracking_sql(self.get_server_info()))
 
     def _shrink_buffers(self) -> None:
         """Give back receive-buffer memory a big result left (the pool calls this when
@@ -238,7 +252,7 @@ class Connection(UpstreamPrivateNames, ErrorClasses):
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else "open"
-        return f"<aiomysql.Connection {state} {self._options.address}>"
+        return f"<aiomysql.Connection {state} {self._server.address}>"
 
     def cursor(self, *cursors: type[Cursor]) -> Any:
         """A new cursor (of ``cursors`` mixed together, or of the connection's cursorclass)."""
@@ -396,18 +410,18 @@ class Connection(UpstreamPrivateNames, ErrorClasses):
         return (
             "Localhost via UNIX socket"
             if self._options.unix_socket
-            else f"socket {self._options.host}:{self._options.port}"
+            else f"socket {self._server.host}:{self._server.port}"
         )
 
     @property
     def host(self) -> str:
-        """Server host name."""
-        return self._options.host
+        """Server host name (of a host list: the one connected to)."""
+        return self._server.host
 
     @property
     def port(self) -> int:
-        """Server port."""
-        return self._options.port
+        """Server port (of a host list: the connected host's)."""
+        return self._server.port
 
     @property
     def unix_socket(self) -> str | None:
@@ -463,6 +477,25 @@ class Connection(UpstreamPrivateNames, ErrorClasses):
     def last_result(self) -> Result | None:
         """The result of the most recent statement."""
         return self._channel.last_result
+
+    @property
+    def session_state(self) -> SessionState | None:
+        """What session tracking (``session_track=True``) has reported; None without it."""
+        core = self._channel.core
+        return core.session if core is not None else None
+
+    @property
+    def last_gtid(self) -> str | None:
+        """The GTID of this session's last committed transaction (``session_track=True``)."""
+        state = self.session_state
+        return state.last_gtid if state is not None else None
+
+    async def wait_for_gtid(self, gtid: str, timeout: float) -> bool:
+        """Wait until this server has applied ``gtid`` (a replica catching up with a write
+        seen elsewhere): True once it has, False if ``timeout`` seconds passed first."""
+        version = self.get_server_info()
+        sql = _causal.wait_sql(version, gtid, timeout, self.escape)
+        return await _causal.wait_for_gtid(self._channel.run_query, sql)
 
     @property
     def channel(self) -> Channel:

@@ -7,10 +7,11 @@ import dataclasses
 import logging
 import sys
 import warnings
-from collections.abc import Coroutine, Generator
+from collections.abc import Callable, Coroutine, Generator
 from typing import Any
 
 from ._context import AwaitableContext
+from ._hosts import is_host_list
 from ._pool_slots import LIVE, Slot, SlotTable, State
 from .connection import Connection, connect
 from .errors import InterfaceError, OperationalError
@@ -19,6 +20,9 @@ from .utils import _PoolConnectionContextManager
 __all__ = ["Pool", "PoolClosedError", "PoolStats", "PoolTimeoutError", "create_pool"]
 
 logger = logging.getLogger("aiomysql")
+
+#: Makes the pool for a host list (``_cluster_pool`` sets it: it builds on this module).
+cluster_pool_factory: Callable[..., AwaitableContext[Any]] | None = None
 
 #: aiomysql's message for an acquire() on a closed pool.
 CLOSED_MESSAGE = "Cannot acquire connection after closing pool"
@@ -517,8 +521,14 @@ def create_pool(
     """A pool with ``minsize`` connections open: ``await create_pool(...)`` or ``async with``.
 
     Every other keyword goes to :func:`aiomysql.connect`. ``loop`` is accepted for
-    compatibility and ignored. Sizes are checked here (``ValueError``).
+    compatibility and ignored. Sizes are checked here (``ValueError``). With a host list
+    (``host=[...]`` or ``"db1,db2"``) it is a ``ClusterPool`` (see ``_cluster_pool``).
     """
+    if cluster_pool_factory is not None and is_host_list(kwargs.get("host")):
+        return cluster_pool_factory(
+            minsize, maxsize, echo, pool_recycle, acquire_timeout=acquire_timeout,
+            pre_ping_idle=pre_ping_idle, reset_on_release=reset_on_release, **kwargs,
+        )  # fmt: skip
     pool = Pool(
         minsize,
         maxsize,

@@ -16,7 +16,9 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any
 
-__all__ = ["TemporaryServer", "find_server_binary"]
+from .testing_cluster import ClusterBase
+
+__all__ = ["TemporaryCluster", "TemporaryServer", "find_server_binary"]
 
 SERVER_NAMES = ("mariadbd", "mysqld")
 SEARCH_DIRS = ("/usr/sbin", "/usr/libexec", "/usr/local/mysql/bin", "/usr/local/sbin")
@@ -438,3 +440,31 @@ class TemporaryServer:
             if time.monotonic() > deadline:
                 raise self._failure(f"not ready after {self.startup_timeout:.0f} s")
             time.sleep(0.05)
+
+
+class TemporaryCluster(ClusterBase):
+    """A throwaway replicated topology: ``TemporaryCluster("replication", replicas=1)`` is a
+    primary and GTID replicas, each a TemporaryServer behind a gate on loopback.
+
+    ``hosts`` and ``connect_kwargs()`` address the gates; ``kill``, ``stop_node``,
+    ``promote``, ``set_read_only``, ``partition``/``heal`` and ``point`` change the
+    topology under the clients (see ``aiomysql.testing_cluster``).
+    """
+
+    def _new_server(self, extra_args: Sequence[str], galera: bool = False) -> TemporaryServer:
+        return (_GaleraNode if galera else TemporaryServer)(extra_args=extra_args)
+
+
+class _GaleraNode(TemporaryServer):
+    """A TemporaryServer that runs as the ``mysql`` user when started by root: rsync
+    state transfer reads the data dirs as the server's user, which root-owned dirs
+    would refuse."""
+
+    def _user_args(self) -> list[str]:
+        return ["--user=mysql"] if os.geteuid() == 0 else []
+
+    def _make_tempdir(self) -> None:
+        super()._make_tempdir()
+        if os.geteuid() == 0:
+            for path in (self.tempdir, os.path.join(self.tempdir, "tmp")):
+                shutil.chown(path, "mysql", "mysql")

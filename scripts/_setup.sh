@@ -50,6 +50,11 @@ ensure_server() {
         binary="$(find_server_binary)" || { log "mariadb-server installed but no mariadbd found"; return 1; }
         log "database server: $binary"
     fi
+    # The Galera tests (tests/cluster) need the provider and rsync for state transfers.
+    if [ ! -e /usr/lib/galera/libgalera_smm.so ] || ! command -v rsync >/dev/null 2>&1; then
+        log "no Galera provider or rsync (the Galera tests use them): installing galera-4 rsync"
+        apt_install galera-4 rsync
+    fi
     if ! command -v mariadb >/dev/null 2>&1 && ! command -v mysql >/dev/null 2>&1; then
         log "no mariadb/mysql command-line client (the tests use it): installing mariadb-client"
         apt_install mariadb-client

@@ -38,6 +38,7 @@ from .results import (
     parse_ok,
 )
 from .rows import Plan
+from .session_track import SessionState
 from .state import DEAD, TRANSITIONS, State
 
 _COLUMN_CACHE_SIZE = 1024
@@ -77,6 +78,8 @@ class ClientCore(ReceiveBuffer):
         self.capabilities = 0
         self.server_status = 0
         self.greeting: Greeting | None = None
+        #: Session tracking's record, once CLIENT_SESSION_TRACK is asked for (else None).
+        self.session: SessionState | None = None
         self.columns: list[Column] = []
         ReceiveBuffer.__init__(self)
         self._seq = 0
@@ -200,6 +203,8 @@ class ClientCore(ReceiveBuffer):
         self._expect(State.HANDSHAKE)
         assert self.greeting is not None
         self.capabilities = capabilities | (self.capabilities & CLIENT.SSL)
+        if capabilities & CLIENT.SESSION_TRACK:
+            self.session = SessionState()
         self._auth_ctx = auth
         name = plugin_name or self.greeting.auth_plugin or "mysql_native_password"
         self._plugin = plugin_for(name, auth)
@@ -322,7 +327,7 @@ class ClientCore(ReceiveBuffer):
             raise ProtocolError("empty packet during authentication")
         head = payload[0]
         if head == OK_HEADER:
-            ok = parse_ok(payload)
+            ok = parse_ok(payload) if self.session is None else self.session.ok(payload)
             self.server_status = ok.status
             self._to(State.IDLE)
             return ev.Authenticated(ok)
@@ -354,7 +359,7 @@ class ClientCore(ReceiveBuffer):
             raise ProtocolError("empty response packet")
         head = payload[0]
         if head == OK_HEADER:
-            ok = parse_ok(payload)
+            ok = parse_ok(payload) if self.session is None else self.session.ok(payload)
             self._finish(ok.status)
             return ok
         if head == ERR_HEADER:
@@ -492,7 +497,7 @@ class ClientCore(ReceiveBuffer):
         head = payload[0]
         if head == EOF_HEADER and len(payload) < MAX_FRAME:
             if self.capabilities & CLIENT.DEPRECATE_EOF:
-                ok = parse_ok(payload)
+                ok = parse_ok(payload) if self.session is None else self.session.ok(payload)
                 warnings, status = ok.warnings, ok.status
             else:
                 warnings, status = parse_eof(payload)
