@@ -17,6 +17,7 @@ from .errors import (
     ProgrammingError,
     Warning,
 )
+from .hooks import ConnectInfo, Hooks, PoolInfo, QueryInfo
 from .pool import Pool, PoolClosedError, PoolStats, PoolTimeoutError, create_pool
 from .protocol._impl import USING_EXTENSIONS
 from .utils import escape_dict, escape_sequence, escape_string
@@ -62,4 +63,8 @@ __all__ = [
     "InternalError",
     "ProgrammingError",
     "NotSupportedError",
+    "Hooks",
+    "QueryInfo",
+    "ConnectInfo",
+    "PoolInfo",
 ]

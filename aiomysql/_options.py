@@ -65,6 +65,8 @@ class ConnectOptions:
     write_timeout: float | None
     allow_cleartext_password: bool
     multi_statements: bool = True
+    #: Count the bytes sent and received (for the statement hooks' ``bytes_*``).
+    count_bytes: bool = False
 
     @property
     def address(self) -> str:
