@@ -64,6 +64,8 @@ class QueryInfo:
     statement: str
     #: The parameters, only when the connection was made with ``hook_parameters=True``.
     parameters: Any = None
+    #: executemany: how many parameter sets the batch has (else None).
+    batch_size: int | None = None
     #: ``time.perf_counter()`` when the statement started.
     start: float = 0.0
     #: Seconds the statement took (set before the end hook).
@@ -235,10 +237,14 @@ class QueryHooks:
 
         ``outcome(result)`` gives (rows, rowcount) for the end hook.
         """
-        text = statement if isinstance(statement, str) else bytes(statement).decode(
-            channel.encoding, "replace"
+        text = (
+            statement
+            if isinstance(statement, str)
+            else bytes(statement).decode(channel.encoding, "replace")
         )
         info = QueryInfo(self._conn(), method, text, args if self.parameters else None)
+        if method == "executemany":
+            info.batch_size = len(args)
         on_start = self.on_start
         if on_start is not None:
             _call(on_start, info)
@@ -395,4 +401,3 @@ def pool_hooks(kwargs: dict[str, Any]) -> PoolHooks | None:
     if "hooks" in kwargs:  # the connections need no pool hooks
         kwargs["hooks"] = given.replace(on_acquire=None, on_release=None)
     return PoolHooks(given)
-
