@@ -199,6 +199,9 @@ def resolve_hooks(hooks: Hooks | None, **given: Any) -> Hooks | None:
     return (hooks or Hooks()).replace(**changes)
 
 
+#: The methods whose statement text is sent as given, so that a comment can be added.
+_COMMENTED = ("execute", "query")
+
 # -- statements ------------------------------------------------------------------
 
 
@@ -248,7 +251,7 @@ class QueryHooks:
         on_start = self.on_start
         if on_start is not None:
             _call(on_start, info)
-        if info.comment is not None and method == "execute" and isinstance(statement, str):
+        if info.comment is not None and method in _COMMENTED and isinstance(statement, str):
             if args is not None:
                 statement = channel.format_query(statement, args)
                 args = None

@@ -36,14 +36,15 @@ from ._version import __version__
 from .errors import Error
 from .hooks import Hooks, PoolInfo, QueryInfo
 
-__all__ = ["instrument", "sanitize"]
+__all__ = ["instrument", "sanitize", "sqlcomment", "system_name"]
 
 #: The histogram buckets the semantic conventions advise for durations (seconds).
 DURATION_BUCKETS = (0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0)
 QUERY_TEXT_MODES = ("sanitized", "raw", "none")
 
 _LITERALS = re.compile(
-    r"""'(?:[^'\\]|\\.|'')*'"""  # 'string' ('' and \' inside)
+    r"(`(?:[^`]|``)*`)"  # a quoted name: kept as it is
+    r"""|'(?:[^'\\]|\\.|'')*'"""  # 'string' ('' and \' inside)
     r'''|"(?:[^"\\]|\\.|"")*"'''  # "string" (MySQL's default sql_mode)
     r"|\b0x[0-9a-fA-F]+\b|\b[xXbB]'[0-9a-fA-F]*'"  # 0x1F, X'1F', b'01'
     r"|(?<![\w.$])[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?(?![\w$])",  # numbers, not in names
@@ -54,7 +55,16 @@ _FIRST_WORD = re.compile(r"\s*(?:(?:/\*.*?\*/|--[^\n]*\n|#[^\n]*\n)\s*)*([A-Za-z
 
 def sanitize(statement: str) -> str:
     """``statement`` with its literal values (strings, numbers) replaced by ``?``."""
-    return _LITERALS.sub("?", statement)
+    return _LITERALS.sub(_literal_to_mark, statement)
+
+
+def _literal_to_mark(match: re.Match[str]) -> str:
+    return match.group(1) or "?"
+
+
+def system_name(server_version: str) -> str:
+    """``db.system.name`` for a server version string: mariadb or mysql."""
+    return "mariadb" if "mariadb" in server_version.lower() else "mysql"
 
 
 def _operation(info: QueryInfo) -> str | None:
@@ -173,7 +183,7 @@ class _Instrumentation:
     def _server(self, conn: Any) -> tuple[str, str, int | None]:
         known = self.servers.get(conn)
         if known is None:
-            system = "mariadb" if "mariadb" in conn.get_server_info().lower() else "mysql"
+            system = system_name(conn.get_server_info())
             if conn.unix_socket:
                 known = (system, conn.unix_socket, None)
             else:
