@@ -114,11 +114,6 @@ class PoolInfo:
     error: BaseException | None = None
 
 
-QueryHook = Callable[[QueryInfo], object]
-ConnectHook = Callable[[ConnectInfo], object]
-PoolHook = Callable[[PoolInfo], object]
-
-
 def _checked(name: str, hook: Any) -> Any:
     if hook is None:
         return None
@@ -152,11 +147,11 @@ class Hooks:
     connections.
     """
 
-    on_query_start: QueryHook | None = None
-    on_query_end: QueryHook | None = None
-    on_connect: ConnectHook | None = None
-    on_acquire: PoolHook | None = None
-    on_release: PoolHook | None = None
+    on_query_start: Callable[[QueryInfo], object] | None = None
+    on_query_end: Callable[[QueryInfo], object] | None = None
+    on_connect: Callable[[ConnectInfo], object] | None = None
+    on_acquire: Callable[[PoolInfo], object] | None = None
+    on_release: Callable[[PoolInfo], object] | None = None
     parameters: bool = False
 
     def __post_init__(self) -> None:

@@ -3,8 +3,13 @@ in-memory span exporter and metric reader."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
 import re
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -258,3 +263,36 @@ def test_system_name() -> None:
     assert system_name("11.4.2-MariaDB-log") == "mariadb"
     assert system_name("8.0.36") == "mysql"
     assert re.fullmatch(r"mysql|mariadb", system_name(""))
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "opentelemetry_console.py"
+
+
+async def test_console_example_runs(connect_kwargs: dict[str, Any]) -> None:
+    env = {
+        **os.environ,
+        "AIOMYSQL_HOST": connect_kwargs["host"],
+        "AIOMYSQL_PORT": str(connect_kwargs["port"]),
+        "AIOMYSQL_USER": connect_kwargs["user"],
+        "AIOMYSQL_PASSWORD": connect_kwargs["password"],
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-W", "error", str(EXAMPLE), env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await proc.communicate()
+    assert proc.returncode == 0, err.decode()
+    assert err == b""
+    decoder, text, spans = json.JSONDecoder(), out.decode(), []
+    position = 0
+    while text[position:].strip():
+        while text[position].isspace():
+            position += 1
+        span, position = decoder.raw_decode(text, position)
+        spans.append(span)
+    assert [s["name"] for s in spans] == ["SELECT mysql", "SELECT mysql", "handle-request"]
+    parent_id = spans[2]["context"]["span_id"]
+    assert [s["parent_id"] for s in spans[:2]] == [parent_id, parent_id]
+    assert spans[0]["attributes"]["db.query.text"] == "SELECT User FROM user WHERE User = %s"
+    assert spans[1]["status"]["status_code"] == "ERROR"
+    assert spans[1]["attributes"]["error.type"] == "1146"
