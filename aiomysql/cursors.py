@@ -167,8 +167,7 @@ class Cursor(ErrorClasses):
             raise ProgrammingError("Cursor closed")
         channel = self._channel
         if channel.hooks is not None:  # aiomysql.hooks: this call, reported, unhooked
-            return await channel.hooks.run_cursor(channel, self, "execute", query, args,
-                                                  Cursor.execute)  # fmt: skip
+            return await channel.hooks.run(channel, "execute", query, args, Cursor.execute, self)
         if self._result is not None and not channel.settled():
             if self._unbuffered and not self._result.complete:
                 warnings.warn(UNREAD_UNBUFFERED, UserWarning, stacklevel=2)
@@ -195,8 +194,8 @@ class Cursor(ErrorClasses):
         if not args:
             return None
         if channel.hooks is not None:
-            return await channel.hooks.run_cursor(
-                channel, self, "executemany", query, args, Cursor.executemany
+            return await channel.hooks.run(
+                channel, "executemany", query, args, Cursor.executemany, self
             )
         parts = split_insert(query)
         if parts is not None:
@@ -254,8 +253,8 @@ class Cursor(ErrorClasses):
         """Call a stored procedure; OUT/INOUT values are readable as ``@_procname_n``."""
         channel = self._get_channel()
         if channel.hooks is not None:
-            return await channel.hooks.run_cursor(
-                channel, self, "callproc", procname, args, Cursor.callproc
+            return await channel.hooks.run(
+                channel, "callproc", procname, args, Cursor.callproc, self
             )
         if args:
             assignments = ",".join(

@@ -51,7 +51,7 @@ __all__ = [
 ]
 
 
-@dataclasses.dataclass(eq=False)
+@dataclasses.dataclass(eq=False, slots=True)
 class QueryInfo:
     """One statement: what ran, on which connection, and (at the end hook) how it went."""
 
@@ -228,40 +228,45 @@ class QueryHooks:
         method: str,
         statement: Any,
         args: Any,
-        body: Callable[[Any, Any], Awaitable[T]],
-        outcome: Callable[[T], tuple[int | None, int]],
+        func: Callable[[Any, Any, Any], Awaitable[T]],
+        target: Any,
     ) -> T:
-        """Run ``body(statement, args)`` as one hooked statement on ``channel``.
+        """Run ``func(target, statement, args)`` as one hooked statement on ``channel``.
 
-        ``outcome(result)`` gives (rows, rowcount) for the end hook.
+        ``target`` is the cursor (``func`` its class's execute, executemany or callproc)
+        or, for ``method="query"``, the channel (``args``: run_query's ``unbuffered``).
         """
-        text = (
-            statement
-            if isinstance(statement, str)
-            else bytes(statement).decode(channel.encoding, "replace")
+        query = method == "query"
+        text = statement if isinstance(statement, str) else _text(statement, channel)
+        info = QueryInfo(
+            self._conn(), method, text, args if self.parameters and not query else None
         )
-        info = QueryInfo(self._conn(), method, text, args if self.parameters else None)
         if method == "executemany":
             info.batch_size = len(args)
         on_start = self.on_start
         if on_start is not None:
             _call(on_start, info)
-        if info.comment is not None and method in _COMMENTED and isinstance(statement, str):
-            if args is not None:
-                statement = channel.format_query(statement, args)
-                args = None
-            statement = with_comment(statement, info.comment)
         wire = channel.wire
         sent, received = getattr(wire, "sent", 0), getattr(wire, "received", 0)
         channel.hooks = None
         info.start = start = time.perf_counter()
         try:
-            result = await body(statement, args)
+            if info.comment is not None and method in _COMMENTED and isinstance(statement, str):
+                if args is not None and not query:
+                    statement = channel.format_query(statement, args)
+                    args = None
+                statement = with_comment(statement, info.comment)
+            result = await func(target, statement, args)
         except BaseException as exc:
             info.error = exc
             raise
         else:
-            info.rows, info.rowcount = outcome(result)
+            if query:
+                info.rows, info.rowcount = result_outcome(result)
+            elif method == "executemany":
+                info.rowcount = target.rowcount
+            else:
+                info.rows, info.rowcount = cursor_outcome(target)
             return result
         finally:
             info.duration = time.perf_counter() - start
@@ -273,34 +278,7 @@ class QueryHooks:
 
     async def run_query(self, channel: Any, sql: Any, unbuffered: bool) -> Result:
         """A connection-level statement (``conn.query()``, ``commit()``, ...)."""
-
-        async def body(statement: Any, args: Any) -> Result:
-            result: Result = await channel.run_query(statement, unbuffered)
-            return result
-
-        return await self.run(channel, "query", sql, None, body, result_outcome)
-
-    async def run_cursor(
-        self,
-        channel: Any,
-        cursor: Any,
-        method: str,
-        statement: Any,
-        args: Any,
-        func: Callable[[Any, Any, Any], Awaitable[T]],
-    ) -> T:
-        """A cursor's ``execute``/``executemany``/``callproc``: ``func`` is the cursor
-        class's own method, run unhooked (a subclass's override is not run twice)."""
-
-        async def body(statement: Any, args: Any) -> T:
-            return await func(cursor, statement, args)
-
-        def outcome(_: Any) -> tuple[int | None, int]:
-            if method == "executemany":
-                return None, cursor.rowcount
-            return cursor_outcome(cursor)
-
-        return await self.run(channel, method, statement, args, body, outcome)
+        return await self.run(channel, "query", sql, unbuffered, _channel_query, channel)
 
     async def run_connect(self, connection: Any, body: Callable[[], Awaitable[None]]) -> None:
         """Run a (re)connect; ``on_connect`` is told how it went."""
@@ -319,6 +297,15 @@ class QueryHooks:
             if self.on_connect is not None:
                 info = ConnectInfo(connection, start, time.perf_counter() - start, error)
                 _call(self.on_connect, info)
+
+
+async def _channel_query(channel: Any, sql: Any, unbuffered: bool) -> Result:
+    result: Result = await channel.run_query(sql, unbuffered)
+    return result
+
+
+def _text(statement: Any, channel: Any) -> str:
+    return bytes(statement).decode(channel.encoding, "replace")
 
 
 def cursor_outcome(cursor: Any) -> tuple[int | None, int]:

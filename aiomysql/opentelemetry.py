@@ -21,6 +21,7 @@ traces.
 
 from __future__ import annotations
 
+import functools
 import re
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
@@ -67,11 +68,12 @@ def system_name(server_version: str) -> str:
     return "mariadb" if "mariadb" in server_version.lower() else "mysql"
 
 
-def _operation(info: QueryInfo) -> str | None:
-    if info.method == "callproc":
-        return "CALL"
-    match = _FIRST_WORD.match(info.statement)
-    return match.group(1) if match else None
+@functools.lru_cache(maxsize=512)
+def _parsed(statement: str) -> tuple[str | None, str]:
+    """(operation name, sanitized text) of a statement; cached: applications repeat
+    the same few statement texts (their parameters are separate)."""
+    match = _FIRST_WORD.match(statement)
+    return (match.group(1) if match else None), sanitize(statement)
 
 
 def _error_type(exc: BaseException) -> str:
@@ -210,7 +212,11 @@ class _Instrumentation:
 
     def on_query_start(self, info: QueryInfo) -> None:
         """Start the statement's span (its parent: the span current in the caller)."""
-        operation = _operation(info)
+        if info.method == "callproc":
+            operation: str | None = "CALL"
+            sanitized = ""
+        else:
+            operation, sanitized = _parsed(info.statement)
         if info.method == "executemany" and (info.batch_size or 0) > 1 and operation:
             operation = f"BATCH {operation}"
         attrs = self._common(info, operation)
@@ -220,7 +226,7 @@ class _Instrumentation:
         else:
             target = attrs.get("db.namespace")
             if self.query_text == "sanitized":
-                attrs["db.query.text"] = sanitize(info.statement)
+                attrs["db.query.text"] = sanitized
             elif self.query_text == "raw":
                 attrs["db.query.text"] = info.statement
         if info.method == "executemany" and (info.batch_size or 0) > 1:

@@ -326,3 +326,29 @@ async def test_hooks_fire_through_sqlalchemy(connect_kwargs: dict[str, Any]) -> 
         await engine.dispose()
     ends = [i for i in rec.ends() if i.statement.startswith("SELECT %s")]
     assert len(ends) == 1 and ends[0].rows == 1 and ends[0].parameters == (41,)
+
+
+async def test_start_hook_comment_is_sent_and_a_failing_format_still_ends(
+    connect_kwargs: dict[str, Any],
+) -> None:
+    rec = Recorder()
+
+    def start(info: QueryInfo) -> None:
+        info.comment = "app='hooks'"
+
+    processlist = "SELECT INFO FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()"
+    async with aiomysql.connect(**connect_kwargs, on_query_start=start,
+                                on_query_end=rec.end) as conn:  # fmt: skip
+        async with conn.cursor() as cur:
+            await cur.execute(processlist + " AND %s", (1,))
+            assert await cur.fetchone() == (f"{processlist} AND 1 /*app='hooks'*/",)
+            await cur.execute(processlist + ";")
+            assert await cur.fetchone() == (f"{processlist} /*app='hooks'*/",)
+            with pytest.raises(aiomysql.ProgrammingError):
+                await cur.execute("SELECT %s, %s", (1,))  # too few parameters
+        await conn.query("DO 1")
+    assert [i.statement for i in rec.ends()] == [
+        processlist + " AND %s", processlist + ";", "SELECT %s, %s", "DO 1",
+    ]  # fmt: skip
+    assert isinstance(rec.ends()[2].error, aiomysql.ProgrammingError)
+    assert rec.ends()[3].bytes_sent == len(b"DO 1 /*app='hooks'*/") + 5
