@@ -352,3 +352,22 @@ async def test_start_hook_comment_is_sent_and_a_failing_format_still_ends(
     ]  # fmt: skip
     assert isinstance(rec.ends()[2].error, aiomysql.ProgrammingError)
     assert rec.ends()[3].bytes_sent == len(b"DO 1 /*app='hooks'*/") + 5
+
+
+def test_byte_counts_on_uvloop(connect_kwargs: dict[str, Any]) -> None:
+    """uvloop binds the protocol's buffer_updated when the connection is made: the
+    counting wire must be the protocol from the start."""
+    import uvloop
+
+    rec = Recorder()
+
+    async def main() -> None:
+        async with aiomysql.connect(**connect_kwargs, on_query_end=rec.end) as conn:
+            async with conn.cursor() as cur:
+                await cur.execute("SELECT REPEAT('x', 100000)")
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main())
+    (end,) = rec.ends()
+    assert end.bytes_sent == len(b"SELECT REPEAT('x', 100000)") + 5
+    assert 100_000 < end.bytes_received < 100_200
