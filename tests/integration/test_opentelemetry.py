@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fake_mysql_server import FakeConnection, FakeServer
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -257,6 +258,29 @@ def test_sqlcomment_format() -> None:
     assert sqlcomment({"tracestate": "a=1,b=2", "traceparent": "00-ab-cd-01"}) == (
         "traceparent='00-ab-cd-01',tracestate='a%3D1%2Cb%3D2'"
     )
+
+
+async def test_mysql_server_is_db_system_mysql(otel: Telemetry) -> None:
+    """Against a MySQL server (the fake one, version 8.0.36-fake), answering OK."""
+
+    def script(c: FakeConnection) -> None:
+        c.greet("mysql_native_password")
+        c.ok()
+        c.serve_queries()
+
+    async with FakeServer(script) as srv:
+        conn = await aiomysql.connect(**srv.kwargs(password="", autocommit=None),
+                                      hooks=otel.hooks())  # fmt: skip
+        try:
+            await conn.query("DO 1")
+        finally:
+            await conn.ensure_closed()
+    (span,) = otel.spans()
+    assert span.name == "DO"  # no database: the operation alone
+    attributes = dict(span.attributes or {})
+    assert attributes["db.system.name"] == "mysql"
+    assert "db.namespace" not in attributes
+    assert attributes["server.port"] == srv.port
 
 
 def test_system_name() -> None:
