@@ -18,6 +18,7 @@ from .errors import (
     ProgrammingError,
     Warning,
 )
+from .hooks import ConnectInfo, Hooks, PoolInfo, QueryInfo
 from .pool import Pool, PoolClosedError, PoolStats, PoolTimeoutError, create_pool
 from .protocol._impl import USING_EXTENSIONS
 from .retry import CommitUnknownError, retry_transaction
@@ -69,4 +70,8 @@ __all__ = [
     "InternalError",
     "ProgrammingError",
     "NotSupportedError",
+    "Hooks",
+    "QueryInfo",
+    "ConnectInfo",
+    "PoolInfo",
 ]

@@ -12,7 +12,7 @@ import logging
 import sys
 import warnings
 from collections.abc import Callable, Coroutine
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from . import converters
 from ._io_errors import RUNNING, map_io_errors
@@ -29,6 +29,9 @@ from .protocol.handshake import Greeting
 from .protocol.packets import ProtocolError
 from .protocol.results import OkPacket
 from .result import Result
+
+if TYPE_CHECKING:
+    from .hooks import QueryHooks
 
 logger = logging.getLogger("aiomysql")
 
@@ -55,6 +58,9 @@ class StatementChannel(Protocol):
     def encoders(self) -> dict[Any, Any]: ...
     @property
     def max_allowed_packet(self) -> int: ...
+    #: The statement hooks, when set and no hooked statement is running (aiomysql.hooks).
+    hooks: QueryHooks | None
+
     def settled(self) -> bool: ...
     def no_backslash_escapes(self) -> bool: ...
     def format_query(self, query: str, args: Any) -> str: ...
@@ -92,6 +98,7 @@ class Channel:
         self.last_result: Result | None = None
         self._unbuffered: Result | None = None
         self._named_infile: bytes | None = None
+        self.hooks: QueryHooks | None = None
 
     def use_options(self, options: ConnectOptions) -> None:
         """Encode statements and decode results by these options from now on (after
@@ -263,6 +270,8 @@ class Channel:
 
     async def run_query(self, sql: str | bytes, unbuffered: bool = False) -> Result:
         """Send one COM_QUERY and read its first result (all rows unless ``unbuffered``)."""
+        if self.hooks is not None:  # a connection-level statement (commit(), query(), ...)
+            return await self.hooks.run_query(self, sql, unbuffered)
         core = self.require_core()
         if not core.idle:
             await self.settle()

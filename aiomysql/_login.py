@@ -15,6 +15,7 @@ from ._io_errors import CONNECTING, TLS_HANDSHAKE, map_io_errors
 from ._options import ConnectOptions
 from ._version import __version__
 from ._wire import Wire
+from ._wire_counting import CountingWire
 from .constants import CLIENT, CR
 from .decode_plan import plan_builder
 from .errors import OperationalError
@@ -72,7 +73,7 @@ async def _login(options: ConnectOptions, opened: list[Wire]) -> tuple[ClientCor
     loop = asyncio.get_running_loop()
     builder = plan_builder(options.encoding, options.use_unicode, options.decoders)
     core = ClientCore(encoding=options.encoding, plan_builder=builder)
-    wire = Wire(core, loop)
+    wire = (CountingWire if options.count_bytes else Wire)(core, loop)
     if options.unix_socket:
         await loop.create_unix_connection(lambda: wire, options.unix_socket)
     else:

@@ -71,6 +71,8 @@ class ConnectOptions:
     target_session_attrs: str = "any"
     connect_deadline: float | None = None
     session_track: bool = False
+    #: Count the bytes sent and received (for the statement hooks' ``bytes_*``).
+    count_bytes: bool = False
 
     @property
     def address(self) -> str:

@@ -31,6 +31,7 @@ from .errors import (
     ProgrammingError,
     Warning,
 )
+from .hooks import ConnectInfo, Hooks, QueryInfo, connection_hooks, resolve_hooks
 from .log import logger
 from .protocol import commands
 from .protocol.session_track import SessionState
@@ -102,6 +103,11 @@ class Connection(UpstreamPrivateNames, ErrorClasses):
         target_session_attrs: str = "any",
         connect_deadline: float | None = None,
         session_track: bool = False,
+        hooks: Hooks | None = None,
+        on_query_start: Callable[[QueryInfo], object] | None = None,
+        on_query_end: Callable[[QueryInfo], object] | None = None,
+        on_connect: Callable[[ConnectInfo], object] | None = None,
+        hook_parameters: bool = False,
     ) -> None:
         if loop is not None:
             warnings.warn(
@@ -123,6 +129,12 @@ class Connection(UpstreamPrivateNames, ErrorClasses):
             target_session_attrs=target_session_attrs, connect_deadline=connect_deadline,
             session_track=session_track,
         )  # fmt: skip
+        self._hooks = connection_hooks(self, resolve_hooks(
+            hooks, on_query_start=on_query_start, on_query_end=on_query_end,
+            on_connect=on_connect, parameters=hook_parameters,
+        ))  # fmt: skip
+        if self._hooks is not None and self._hooks.for_statements:
+            options = options.replace(count_bytes=True)
         self._options = options
         #: The options naming the server of a host list this connection settled on.
         self._server = options
@@ -134,6 +146,8 @@ class Connection(UpstreamPrivateNames, ErrorClasses):
         if options.kill_query_on_cancel:
             on_cancel = self._kill_query
         self._channel = Channel(options, on_cancel)
+        if self._hooks is not None and self._hooks.for_statements:
+            self._channel.hooks = self._hooks
         self._loop: asyncio.AbstractEventLoop | None = None
         self._last_usage = time.monotonic()
 
@@ -141,6 +155,13 @@ class Connection(UpstreamPrivateNames, ErrorClasses):
 
     async def _connect(self) -> None:
         """Open the socket, log in and apply the session settings."""
+        if self._hooks is not None:
+            await self._hooks.run_connect(self, self._open)
+        else:
+            await self._open()
+
+    async def _open(self) -> None:
+        """_connect() without the on_connect hook."""
         self._loop = asyncio.get_running_loop()
         self._last_usage = time.monotonic()
         self._channel.close()

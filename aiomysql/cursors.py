@@ -166,6 +166,8 @@ class Cursor(ErrorClasses):
         if self._connection is None:
             raise ProgrammingError("Cursor closed")
         channel = self._channel
+        if channel.hooks is not None:  # aiomysql.hooks: this call, reported, unhooked
+            return await channel.hooks.run(channel, "execute", query, args, Cursor.execute, self)
         if self._result is not None and not channel.settled():
             if self._unbuffered and not self._result.complete:
                 warnings.warn(UNREAD_UNBUFFERED, UserWarning, stacklevel=2)
@@ -191,6 +193,10 @@ class Cursor(ErrorClasses):
         args = list(args)
         if not args:
             return None
+        if channel.hooks is not None:
+            return await channel.hooks.run(
+                channel, "executemany", query, args, Cursor.executemany, self
+            )
         parts = split_insert(query)
         if parts is not None:
             return await self._insert_many(channel, parts, args)
@@ -246,6 +252,10 @@ class Cursor(ErrorClasses):
     async def callproc(self, procname: str, args: Sequence[Any] = ()) -> Sequence[Any]:
         """Call a stored procedure; OUT/INOUT values are readable as ``@_procname_n``."""
         channel = self._get_channel()
+        if channel.hooks is not None:
+            return await channel.hooks.run(
+                channel, "callproc", procname, args, Cursor.callproc, self
+            )
         if args:
             assignments = ",".join(
                 f"@_{procname}_{i}={channel.escape(arg)}" for i, arg in enumerate(args)

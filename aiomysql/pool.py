@@ -15,6 +15,7 @@ from ._hosts import is_host_list
 from ._pool_slots import LIVE, Slot, SlotTable, State
 from .connection import Connection, connect
 from .errors import InterfaceError, OperationalError
+from .hooks import pool_hooks
 from .utils import _PoolConnectionContextManager
 
 __all__ = ["Pool", "PoolClosedError", "PoolStats", "PoolTimeoutError", "create_pool"]
@@ -113,6 +114,8 @@ class Pool:
         self._acquire_timeout = acquire_timeout
         self._pre_ping_idle = pre_ping_idle
         self._reset_on_release = reset_on_release
+        #: aiomysql.hooks: on_acquire/on_release (the other hooks go to the connections).
+        self._hooks = pool_hooks(kwargs)
         self._conn_kwargs = dict(kwargs, echo=self._echo)
 
         # Bound on first use: create_pool() may be called outside the loop it runs on.
@@ -184,6 +187,10 @@ class Pool:
 
         The ``async with`` form releases the connection at the end of the block.
         """
+        if self._hooks is not None:
+            return AwaitableContext(
+                self._hooks.acquiring(self, self._acquire_in_time()), self._release_on_exit
+            )
         return AwaitableContext(self._acquire_in_time(), self._release_on_exit)
 
     async def _release_on_exit(self, conn: Connection, exc: BaseException | None) -> None:
@@ -346,6 +353,8 @@ class Pool:
                 0, f"{conn!r} was not acquired from this pool, or was already released"
             )
         self._stats.released += 1
+        if self._hooks is not None:
+            self._hooks.released(self, conn)
         if self._slots.closing or conn.closed or conn.busy:
             self._discard(slot)
             return done

@@ -23,6 +23,8 @@ PUBLIC_MODULES = (
     "aiomysql.connection",
     "aiomysql.cursors",
     "aiomysql.pool",
+    "aiomysql.hooks",
+    "aiomysql.opentelemetry",
     "aiomysql.errors",
     "aiomysql.testing",
     "aiomysql.charset",

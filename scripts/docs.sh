@@ -30,7 +30,7 @@ then
     rm -rf "$DOCS_VENV"
     "$PYTHON" -m venv "$DOCS_VENV"
 fi
-if ! "$DOCS_VENV/bin/python" -c 'import sphinx, myst_parser, sqlalchemy, pymysql, greenlet' \
+if ! "$DOCS_VENV/bin/python" -c 'import sphinx, myst_parser, sqlalchemy, pymysql, greenlet, opentelemetry.sdk' \
     2>/dev/null; then
     # The `docs` extra's requirements only: the package itself is not installed there
     # (the pages use the source tree), which spares a build of the compiled core.

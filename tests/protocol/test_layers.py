@@ -28,6 +28,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "aiomysql._charset_table",
             "aiomysql._context",
             "aiomysql.log",
+            "aiomysql.hooks",
         ),
     ),
     ("protocol core", ("aiomysql.protocol", "aiomysql.protocol.*")),
@@ -47,6 +48,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "transport",
         (
             "aiomysql._wire",
+            "aiomysql._wire_counting",
             "aiomysql._io_errors",
             "aiomysql._options",
             "aiomysql._login",
@@ -78,7 +80,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "aiomysql.replication.*",
         ),
     ),
-    ("top", ("aiomysql", "aiomysql.sa", "aiomysql.sa.*")),
+    ("top", ("aiomysql", "aiomysql.sa", "aiomysql.sa.*", "aiomysql.opentelemetry")),
 ]
 
 
