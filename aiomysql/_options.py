@@ -10,6 +10,7 @@ from typing import Any
 from . import converters, optionfile, tls
 from .charset import Charset, charset_by_name, codec_errors
 from .errors import ProgrammingError
+from .protocol.compression_codecs import DEFAULT_ZSTD_LEVEL, check_options
 
 #: Seconds allowed for connecting and logging in unless connect_timeout says otherwise.
 DEFAULT_CONNECT_TIMEOUT = 10.0
@@ -65,6 +66,9 @@ class ConnectOptions:
     write_timeout: float | None
     allow_cleartext_password: bool
     multi_statements: bool = True
+    #: Compression algorithms to offer, in order of preference (empty: none).
+    compression: tuple[str, ...] = ()
+    zstd_compression_level: int = DEFAULT_ZSTD_LEVEL
 
     @property
     def address(self) -> str:
@@ -127,6 +131,9 @@ def parse_options(
     write_timeout: float | None,
     allow_cleartext_password: bool,
     multi_statements: bool = True,
+    compress: bool = False,
+    compression_algorithms: Any = None,
+    zstd_compression_level: int = DEFAULT_ZSTD_LEVEL,
 ) -> ConnectOptions:
     """Check Connection's arguments, fill in defaults and option files; raise
     ProgrammingError (or OperationalError for unusable TLS files) on bad values."""
@@ -180,4 +187,6 @@ def parse_options(
         write_timeout=_check_timeout("write_timeout", write_timeout),
         allow_cleartext_password=allow_cleartext_password,
         multi_statements=bool(multi_statements),
+        compression=check_options(compress, compression_algorithms, zstd_compression_level),
+        zstd_compression_level=zstd_compression_level,
     )

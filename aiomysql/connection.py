@@ -6,7 +6,7 @@ import asyncio
 import functools
 import time
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from . import converters
@@ -98,6 +98,9 @@ class Connection(UpstreamPrivateNames, ErrorClasses):
         write_timeout: float | None = None,
         allow_cleartext_password: bool = False,
         multi_statements: bool = True,
+        compress: bool = False,
+        compression_algorithms: Sequence[str] | None = None,
+        zstd_compression_level: int = 3,
     ) -> None:
         if loop is not None:
             warnings.warn(
@@ -115,7 +118,9 @@ class Connection(UpstreamPrivateNames, ErrorClasses):
             database=database, connect_attrs=connect_attrs,
             kill_query_on_cancel=kill_query_on_cancel, read_timeout=read_timeout,
             write_timeout=write_timeout, allow_cleartext_password=allow_cleartext_password,
-            multi_statements=multi_statements,
+            multi_statements=multi_statements, compress=compress,
+            compression_algorithms=compression_algorithms,
+            zstd_compression_level=zstd_compression_level,
         )  # fmt: skip
         self._options = options
         self._cursorclass: type[Cursor] = cursorclass or Cursor

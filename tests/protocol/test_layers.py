@@ -47,6 +47,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "transport",
         (
             "aiomysql._wire",
+            "aiomysql._compressed_transport",
             "aiomysql._io_errors",
             "aiomysql._options",
             "aiomysql._login",
