@@ -36,7 +36,7 @@ class CompressedTransport(asyncio.BufferedProtocol, asyncio.Transport):
         self._wire = wire
         self.framing = framing
         self._loop = wire.loop
-        self._pending: deque[bytes] = deque()
+        self._pending: deque[bytes | bytearray] = deque()
         self._paused = False
         self._delivery_scheduled = False
         self._error: ProtocolError | None = None

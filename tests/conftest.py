@@ -15,6 +15,9 @@ import pytest
 from aiomysql.testing import TemporaryServer
 
 TEST_DB = "aiomysql_test"
+#: AIOMYSQL_TEST_COMPRESS=1: every connection made from ``connect_kwargs`` uses protocol
+#: compression (scripts/test.sh runs a pass of the suite so).
+FORCE_COMPRESS = os.environ.get("AIOMYSQL_TEST_COMPRESS", "") not in ("", "0")
 
 
 @dataclass(frozen=True)
@@ -113,11 +116,15 @@ def _test_database(mysql_server: ServerInfo) -> str:
 
 @pytest.fixture
 def connect_kwargs(mysql_server: ServerInfo, _test_database: str) -> dict[str, Any]:
-    """A fresh dict for ``aiomysql.connect(**connect_kwargs)`` (TCP, database aiomysql_test)."""
-    return {
+    """A fresh dict for ``aiomysql.connect(**connect_kwargs)`` (TCP, database aiomysql_test;
+    compressed under AIOMYSQL_TEST_COMPRESS=1)."""
+    kwargs: dict[str, Any] = {
         "host": mysql_server.host,
         "port": mysql_server.port,
         "user": mysql_server.user,
         "password": mysql_server.password,
         "db": _test_database,
     }
+    if FORCE_COMPRESS:
+        kwargs["compress"] = True
+    return kwargs

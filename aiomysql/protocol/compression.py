@@ -13,10 +13,17 @@ compressed packets. Layout (MySQL internals manual, "Compression"; MariaDB KB "0
             before compression is 0
 
 The payload is a slice of the ordinary (uncompressed) packet stream, so this layer sits
-between the socket and the core's receive buffer and does not parse packets at all: what
-it inflates is handed on as stream bytes. Payloads under :data:`MIN_COMPRESS_LENGTH` are
-sent as they are (the MySQL client's threshold), and so is a payload that compression
-would not make smaller.
+between the socket and the core's receive buffer: what it inflates is handed on as
+stream bytes. One thing it does change in them: the sequence ids of the ordinary packets.
+A server on a compressed connection sets its packet counter to the compressed one each
+time it flushes (MySQL and MariaDB alike), so the ids inside jump; clients check the
+compressed sequence ids instead. ``renumber_packets`` (``renumber.py``, compiled twin in
+``_compression_speedups.pyx``) walks the ordinary packet
+headers and writes in the ids the core expects (one after the last packet sent or
+received), so the core checks its stream as on an uncompressed connection.
+
+Payloads under :data:`MIN_COMPRESS_LENGTH` are sent as they are (the MySQL client's
+threshold), and so is a payload that compression would not make smaller.
 
 Bounds: a packet is inflated only up to the length its header declares, and the declared
 length may not exceed :func:`inflate_limit`; a payload that inflates to more or less than
@@ -30,6 +37,7 @@ import zlib
 from collections.abc import Callable
 from typing import Protocol
 
+from . import _impl
 from .packets import MAX_FRAME, ProtocolError
 from .receive_buffer import ReceiveBuffer
 
@@ -119,7 +127,8 @@ class CompressedFraming(ReceiveBuffer):
     socket received (``get_buffer``/``buffer_updated`` or ``receive_data``) and
     ``unpack`` the stream bytes it carried, in order.
 
-    ``seq`` is the compressed sequence id, shared by both directions.
+    ``seq`` is the compressed sequence id, shared by both directions; ``inner_seq`` the
+    ordinary packet sequence id the next packet received gets.
     """
 
     def __init__(self, codec: Codec, max_packet: int, threshold: int = MIN_COMPRESS_LENGTH) -> None:
@@ -129,6 +138,9 @@ class CompressedFraming(ReceiveBuffer):
         self.limit = inflate_limit(max_packet)
         self.threshold = threshold
         self.seq = 0
+        self.inner_seq = 0
+        # renumber_packets()'s walk over the received stream: (skip, index, length).
+        self._walk = (0, 0, 0)
         self._compress: Callable[[bytes | memoryview], bytes] = codec.compress
 
     def pack(self, data: bytes) -> bytes:
@@ -139,6 +151,7 @@ class CompressedFraming(ReceiveBuffer):
         """
         if len(data) > 3 and data[3] == 0:
             self.seq = 0
+        self.inner_seq = _after_last_packet(data)
         seq = self.seq
         out: list[bytes | memoryview] = []
         view = memoryview(data)
@@ -160,11 +173,12 @@ class CompressedFraming(ReceiveBuffer):
         self.seq = seq
         return b"".join(out)
 
-    def unpack(self) -> list[bytes]:
-        """The stream bytes of every complete compressed packet buffered, in order
-        (an empty list until one is complete); ProtocolError on a malformed one."""
+    def unpack(self) -> list[bytearray]:
+        """The stream bytes of every complete compressed packet buffered, in order, their
+        packets renumbered (an empty list until one is complete); ProtocolError on a
+        malformed one."""
         buf, pos, end = self._buf, self._pos, self._end
-        out: list[bytes] = []
+        out: list[bytearray] = []
         seq = self.seq
         try:
             while end - pos >= HEADER:
@@ -179,7 +193,7 @@ class CompressedFraming(ReceiveBuffer):
                     break
                 start = pos + HEADER
                 if size == 0:
-                    out.append(bytes(buf[start : start + length]))
+                    data = buf[start : start + length]
                 else:
                     if size > self.limit:
                         raise ProtocolError(
@@ -187,7 +201,13 @@ class CompressedFraming(ReceiveBuffer):
                             f"{self.limit} (max_allowed_packet)"
                         )
                     with memoryview(buf) as view:
-                        out.append(self.codec.decompress(view[start : start + length], size))
+                        data = bytearray(self.codec.decompress(view[start : start + length], size))
+                skip, index, inner_length = self._walk
+                skip, index, inner_length, self.inner_seq = _impl.renumber_packets(
+                    data, skip, index, inner_length, self.inner_seq
+                )
+                self._walk = (skip, index, inner_length)
+                out.append(data)
                 pos = start + length
                 seq = (seq + 1) & 0xFF
             else:
@@ -196,3 +216,12 @@ class CompressedFraming(ReceiveBuffer):
             self._pos = pos
             self.seq = seq
         return out
+
+
+def _after_last_packet(data: bytes) -> int:
+    """The sequence id after that of the last packet in ``data`` (whole packets)."""
+    pos, end, seq = 0, len(data), -1
+    while end - pos >= 4:
+        seq = data[pos + 3]
+        pos += 4 + (data[pos] | data[pos + 1] << 8 | data[pos + 2] << 16)
+    return (seq + 1) & 0xFF
