@@ -11,7 +11,7 @@ import asyncio
 import logging
 import sys
 import warnings
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, Protocol
 
 from . import converters
@@ -27,6 +27,7 @@ from .protocol import events as ev
 from .protocol.core import ClientCore
 from .protocol.handshake import Greeting
 from .protocol.packets import ProtocolError
+from .protocol.query_attributes import attributes_command, query_command
 from .protocol.results import OkPacket
 from .result import Result
 
@@ -66,6 +67,9 @@ class StatementChannel(Protocol):
     async def next_result(self, unbuffered: bool = False) -> Result | None: ...
     async def read_unbuffered_rows(self, result: Result) -> list[tuple[Any, ...]]: ...
     async def discard_unbuffered(self) -> None: ...
+    async def run_query_with_attributes(
+        self, sql: str | bytes, attributes: Mapping[str, Any], unbuffered: bool
+    ) -> Result: ...
     async def show_warnings(self) -> list[tuple[Any, ...]]: ...
 
 
@@ -92,6 +96,8 @@ class Channel:
         self.last_result: Result | None = None
         self._unbuffered: Result | None = None
         self._named_infile: bytes | None = None
+        #: The COM_QUERY encoder: its form depends on CLIENT_QUERY_ATTRIBUTES.
+        self._com_query: Callable[[bytes], bytes] = commands.com_query
 
     def use_options(self, options: ConnectOptions) -> None:
         """Encode statements and decode results by these options from now on (after
@@ -107,6 +113,7 @@ class Channel:
         """Run commands on this newly logged-in connection from now on (nothing of the
         previous connection's statements carries over)."""
         self.core, self.wire, self.greeting = core, wire, greeting
+        self._com_query = query_command(core.capabilities)
         self.last_result = None
         self._unbuffered = None
         self._named_infile = None
@@ -295,7 +302,7 @@ class Channel:
             self._named_infile = named_local_file(sql, self.no_backslash_escapes())
         if self._echo:
             logger.info("%s", sql.decode(self.encoding, "replace"))
-        request = core.send_command(commands.com_query(sql))
+        request = core.send_command(self._com_query(sql))
         try:
             wire = self.wire
             if wire is None:
@@ -404,6 +411,28 @@ class Channel:
             self.abort_if_unsettled()
             self._io_errors.raise_for(exc)
             raise
+
+    async def run_query_with_attributes(
+        self, sql: str | bytes, attributes: Mapping[str, Any], unbuffered: bool = False
+    ) -> Result:
+        """run_query() sending query attributes with the statement (MySQL 8.0.23+).
+
+        NotSupportedError on a server without them (MariaDB), before anything is sent;
+        no attributes at all (an empty mapping) is a plain run_query() everywhere.
+        """
+        if not attributes:
+            return await self.run_query(sql, unbuffered)
+        core = self.require_core()
+        server = f"this server ({self.greeting.server_version})" if self.greeting else "it"
+        command = attributes_command(core.capabilities, attributes, self.encoding, server)
+        if not core.idle:
+            await self.settle()
+        plain, self._com_query = self._com_query, command
+        try:
+            self._send_query(core, sql)
+        finally:
+            self._com_query = plain
+        return await self._read_result(unbuffered)
 
     async def read_unbuffered_rows(self, result: Result) -> list[tuple[Any, ...]]:
         """Next batch of rows of an unbuffered result; an empty list once it is complete."""

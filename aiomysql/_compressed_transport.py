@@ -40,6 +40,9 @@ class CompressedTransport(asyncio.BufferedProtocol, asyncio.Transport):
         self._paused = False
         self._delivery_scheduled = False
         self._error: ProtocolError | None = None
+        #: Bytes on the socket (compressed) and in the packet stream (inflated), each way.
+        self.wire_received = self.wire_sent = 0
+        self.stream_received = self.stream_sent = 0
 
     # -- protocol half: called by the socket's transport ----------------------
 
@@ -47,6 +50,7 @@ class CompressedTransport(asyncio.BufferedProtocol, asyncio.Transport):
         return self.framing.get_buffer()
 
     def buffer_updated(self, nbytes: int) -> None:
+        self.wire_received += nbytes
         if self.framing.buffer_updated(nbytes):
             self._unpack()
 
@@ -54,11 +58,13 @@ class CompressedTransport(asyncio.BufferedProtocol, asyncio.Transport):
         if self._error is not None:
             return
         try:
-            self._pending.extend(self.framing.unpack())
+            chunks = self.framing.unpack()
         except ProtocolError as exc:
             self._error = exc
             self._lower.abort()  # connection_lost() then tells the wire why
             return
+        self.stream_received += sum(map(len, chunks))
+        self._pending.extend(chunks)
         self._deliver()
 
     def _deliver(self) -> None:
@@ -93,7 +99,10 @@ class CompressedTransport(asyncio.BufferedProtocol, asyncio.Transport):
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         """Send ``data`` (whole packets framed by the core) as compressed packets."""
-        self._lower.write(self.framing.pack(bytes(data)))
+        packed = self.framing.pack(bytes(data))
+        self.stream_sent += len(data)
+        self.wire_sent += len(packed)
+        self._lower.write(packed)
 
     def pause_reading(self) -> None:
         self._paused = True

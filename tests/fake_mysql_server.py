@@ -344,3 +344,60 @@ class FakeServer:
 def sha256(data: bytes) -> bytes:
     """SHA-256 digest."""
     return hashlib.sha256(data).digest()
+
+
+@dataclass
+class QueryAttribute:
+    """One query attribute as a server reads it: type, flags, name, raw binary value."""
+
+    type_code: int
+    flags: int
+    name: str
+    value: bytes | None
+
+
+# Fixed widths of binary-protocol values; strings and decimals are length-encoded, and
+# DATE/DATETIME/TIME start with their own length byte.
+_FIXED = {0x01: 1, 0x02: 2, 0x03: 4, 0x04: 4, 0x05: 8, 0x08: 8, 0x09: 3}
+_LENGTH_PREFIXED = {0x0A, 0x0B, 0x0C}
+
+
+def parse_com_query(payload: bytes, query_attributes: bool) -> tuple[list[QueryAttribute], bytes]:
+    """(attributes, statement) of a COM_QUERY, in the documented order: with
+    CLIENT_QUERY_ATTRIBUTES, int<lenenc> parameter_count, int<lenenc> parameter_set_count
+    (1), then if count > 0 the NULL bitmap ((count + 7) // 8 bytes), new_params_bind_flag
+    (1), per parameter int<2> type-and-flags and string<lenenc> name, then the non-NULL
+    values; the statement is the rest."""
+    assert payload[0] == 0x03, payload[:1]
+    if not query_attributes:
+        return [], payload[1:]
+    count, pos = read_lenenc(payload, 1)
+    sets, pos = read_lenenc(payload, pos)
+    assert sets == 1, f"parameter_set_count {sets}"
+    if not count:
+        return [], payload[pos:]
+    bitmap = payload[pos : pos + (count + 7) // 8]
+    pos += len(bitmap)
+    assert payload[pos] == 1, "new_params_bind_flag must be 1"
+    pos += 1
+    heads = []
+    for _ in range(count):
+        type_code, flags = payload[pos], payload[pos + 1]
+        n, pos = read_lenenc(payload, pos + 2)
+        heads.append((type_code, flags, payload[pos : pos + n].decode()))
+        pos += n
+    attributes = []
+    for i, (type_code, flags, name) in enumerate(heads):
+        value = None
+        if not bitmap[i // 8] & (1 << (i % 8)):
+            if type_code in _FIXED:
+                size = _FIXED[type_code]
+            elif type_code in _LENGTH_PREFIXED:
+                size = 1 + payload[pos]
+            else:
+                n, start = read_lenenc(payload, pos)
+                size = start - pos + n
+            value = payload[pos : pos + size]
+            pos += size
+        attributes.append(QueryAttribute(type_code, flags, name, value))
+    return attributes, payload[pos:]
