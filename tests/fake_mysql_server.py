@@ -18,8 +18,9 @@ Compressed packets, as this server reads and writes them after ``start_compressi
     payload a zlib stream or a zstd frame of that many bytes inflated, or raw
 
 The payload is a slice of the ordinary packet stream. Like MySQL and MariaDB, this server
-flushes each packet it sends as one compressed packet and then sets its ordinary sequence
-id to the compressed one (so ids inside jump, which the client must accept).
+gathers the packets it sends in a buffer, flushes it as one compressed packet when it
+holds ``FLUSH_AT`` bytes or more and before it reads, and after each flush sets its
+ordinary sequence id to the compressed one (so ids inside jump: the client must accept).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ CLIENT_COMPRESS = 1 << 5
 CLIENT_ZSTD_COMPRESSION_ALGORITHM = 1 << 26
 CLIENT_QUERY_ATTRIBUTES = 1 << 27
 
+FLUSH_AT = 16384  # MySQL's default net_buffer_length
 NONCE = bytes(range(0x41, 0x41 + 20))  # 20 printable bytes, as MySQL's nonces are
 
 
@@ -166,6 +168,7 @@ class FakeConnection:
         self.compressor: Compressor | None = None
         self.cseq = 0
         self._inflated = b""
+        self._unflushed = b""
         self.compressed_in: list[tuple[bytes, bytes]] = []
 
     def send(self, payload: bytes) -> None:
@@ -175,15 +178,25 @@ class FakeConnection:
         if self.compressor is None:
             self.sock.sendall(header + payload)
             return
-        self.send_compressed(header + payload)
-        self.seq = self.cseq  # what a MySQL server does after each flush
+        self._unflushed += header + payload
+        if len(self._unflushed) >= FLUSH_AT:
+            self.flush()
+
+    def flush(self) -> None:
+        """Send the buffered packets as one compressed packet (compressed mode)."""
+        if self._unflushed:
+            data, self._unflushed = self._unflushed, b""
+            self.send_compressed(data)
+            self.seq = self.cseq  # what a MySQL server does after each flush
 
     def start_compression(self, algorithm: str, level: int = 3) -> None:
         """Everything from now on travels in compressed packets (after the login's OK)."""
         self.compressor = Compressor(algorithm, level)
 
     def new_command(self) -> None:
-        """A command starts: both sequence ids start again at 0."""
+        """A command starts: both sequence ids start again at 0 (after the last reply went)."""
+        if self.compressor is not None:
+            self.flush()
         self.seq = self.cseq = 0
 
     def send_compressed(self, data: bytes, compress: bool | None = None) -> None:
@@ -214,6 +227,7 @@ class FakeConnection:
         """``n`` bytes of the ordinary packet stream (inflated when compressed)."""
         if self.compressor is None:
             return self._exactly(n)
+        self.flush()
         while len(self._inflated) < n:
             head = self._exactly(7)
             if head[3] != self.cseq:
@@ -236,6 +250,8 @@ class FakeConnection:
 
     def wait_closed(self) -> bool:
         """Wait for the client to hang up; True if it did without sending anything."""
+        if self.compressor is not None:
+            self.flush()
         try:
             return self.sock.recv(1) == b""
         except OSError:
@@ -314,6 +330,8 @@ class FakeServer:
         conn = FakeConnection(sock, self.tls)
         try:
             self.results.append(self.script(conn))
+            if conn.compressor is not None:
+                conn.flush()
         except BaseException as exc:  # reported by __aexit__
             self.errors.append(exc)
         finally:
