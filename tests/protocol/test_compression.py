@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import zlib
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -64,6 +65,18 @@ def test_compiled_twin_is_built_and_selected() -> None:
         return
     assert "compiled" in TWINS, "the compiled compression loop was not built"
     assert _impl.renumber_packets is TWINS["compiled"]
+
+
+def test_compiled_module_has_exactly_the_twinned_names() -> None:
+    """Every public function of _compression_speedups has a pure twin (_impl) and a stub."""
+    if "compiled" not in TWINS:
+        pytest.skip("the compiled compression loop is not built")
+    module = _impl.compiled_compression()
+    public = {n for n in dir(module) if not n.startswith("_") and callable(getattr(module, n))}
+    assert public == set(_impl.COMPRESSION_TWINS["aiomysql.protocol.renumber"])
+    assert _impl.pure_twin("renumber_packets") is renumber.renumber_packets
+    stub = (Path(renumber.__file__).parent / "_compression_speedups.pyi").read_text()
+    assert all(f"def {name}(" in stub for name in public)
 
 
 def header(length: int, seq: int, size: int) -> bytes:
