@@ -8,6 +8,7 @@ protocol state unknown. Cursors talk to it through :class:`StatementChannel`.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import sys
 import warnings
@@ -96,8 +97,6 @@ class Channel:
         self.last_result: Result | None = None
         self._unbuffered: Result | None = None
         self._named_infile: bytes | None = None
-        #: The COM_QUERY encoder: its form depends on CLIENT_QUERY_ATTRIBUTES.
-        self._com_query: Callable[[bytes], bytes] = commands.com_query
 
     def use_options(self, options: ConnectOptions) -> None:
         """Encode statements and decode results by these options from now on (after
@@ -113,7 +112,14 @@ class Channel:
         """Run commands on this newly logged-in connection from now on (nothing of the
         previous connection's statements carries over)."""
         self.core, self.wire, self.greeting = core, wire, greeting
-        self._com_query = query_command(core.capabilities)
+        self.__dict__.pop("_send_query", None)
+        com_query = query_command(core.capabilities)
+        if com_query is not commands.com_query:
+            # CLIENT_QUERY_ATTRIBUTES (MySQL 8.0.23+) changes every COM_QUERY; elsewhere the
+            # class's method runs, with nothing added to the statement's path.
+            self._send_query = functools.partial(  # type: ignore[method-assign]
+                Channel._send_query, self, com_query=com_query
+            )
         self.last_result = None
         self._unbuffered = None
         self._named_infile = None
@@ -289,7 +295,12 @@ class Channel:
         self._send_query(core, sql)
         return self._read_result(unbuffered)
 
-    def _send_query(self, core: ClientCore, sql: str | bytes) -> None:
+    def _send_query(
+        self,
+        core: ClientCore,
+        sql: str | bytes,
+        com_query: Callable[[bytes], bytes] = commands.com_query,
+    ) -> None:
         """Encode ``sql`` and send it as COM_QUERY (the core must be idle)."""
         if isinstance(sql, str):
             try:
@@ -302,7 +313,7 @@ class Channel:
             self._named_infile = named_local_file(sql, self.no_backslash_escapes())
         if self._echo:
             logger.info("%s", sql.decode(self.encoding, "replace"))
-        request = core.send_command(self._com_query(sql))
+        request = core.send_command(com_query(sql))
         try:
             wire = self.wire
             if wire is None:
@@ -427,11 +438,7 @@ class Channel:
         command = attributes_command(core.capabilities, attributes, self.encoding, server)
         if not core.idle:
             await self.settle()
-        plain, self._com_query = self._com_query, command
-        try:
-            self._send_query(core, sql)
-        finally:
-            self._com_query = plain
+        Channel._send_query(self, core, sql, command)
         return await self._read_result(unbuffered)
 
     async def read_unbuffered_rows(self, result: Result) -> list[tuple[Any, ...]]:
