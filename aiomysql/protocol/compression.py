@@ -92,6 +92,12 @@ class ZlibCodec:
         inflater = zlib.decompressobj()
         try:
             out = inflater.decompress(data, size)
+            if len(out) == size and not inflater.eof:
+                # Output full: the stream's end (no more data) may still be unread.
+                if inflater.decompress(inflater.unconsumed_tail, 1):
+                    raise ProtocolError(
+                        f"a compressed packet inflates past its declared {size} bytes"
+                    )
         except zlib.error as exc:
             raise ProtocolError(f"a compressed packet is not valid zlib data ({exc})") from None
         if inflater.unconsumed_tail:

@@ -135,6 +135,11 @@ class ZstdCodec:
             else:
                 inflater = self._zstd.ZstdDecompressor()
                 out = inflater.decompress(data, size)
+                if len(out) == size and not inflater.eof and inflater.decompress(b"", 1):
+                    # (output full: the frame's end may still be unread, not more data)
+                    raise ProtocolError(
+                        f"a compressed packet inflates past its declared {size} bytes"
+                    )
                 done, rest = inflater.eof, inflater.unused_data
         except self._zstd.ZstdError as exc:
             raise ProtocolError(f"a compressed packet is not a valid zstd frame ({exc})") from None
