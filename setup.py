@@ -44,21 +44,17 @@ def extensions() -> list[Extension]:
     except ImportError:
         sys.stderr.write("WARNING: Cython not found; installing aiomysql without speedups.\n")
         return []
-    ext = Extension(
-        "aiomysql.protocol._speedups",
-        ["aiomysql/protocol/_speedups.pyx"],
-        extra_compile_args=["-O2"] if os.name != "nt" else [],
-    )
-    # The binlog row decoder (aiomysql.replication), chosen by protocol/_binlog_impl.py.
-    binlog = Extension(
-        "aiomysql.protocol._binlog_speedups",
-        ["aiomysql/protocol/_binlog_speedups.pyx"],
-        extra_compile_args=["-O2"] if os.name != "nt" else [],
-    )
+    args = ["-O2"] if os.name != "nt" else []
+    exts = [
+        Extension(
+            f"aiomysql.protocol.{name}", [f"aiomysql/protocol/{name}.pyx"], extra_compile_args=args
+        )
+        for name in ("_speedups", "_compression_speedups", "_binlog_speedups")
+    ]
     try:
         return list(
             cythonize(
-                [ext, binlog],
+                exts,
                 language_level=3,
                 quiet=True,
                 # The checks of `cython -Wextra`, so that a build shows them.

@@ -8,10 +8,11 @@ protocol state unknown. Cursors talk to it through :class:`StatementChannel`.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import sys
 import warnings
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from . import converters
@@ -27,6 +28,7 @@ from .protocol import events as ev
 from .protocol.core import ClientCore
 from .protocol.handshake import Greeting
 from .protocol.packets import ProtocolError
+from .protocol.query_attributes import attributes_command, query_command
 from .protocol.results import OkPacket
 from .result import Result
 
@@ -72,6 +74,9 @@ class StatementChannel(Protocol):
     async def next_result(self, unbuffered: bool = False) -> Result | None: ...
     async def read_unbuffered_rows(self, result: Result) -> list[tuple[Any, ...]]: ...
     async def discard_unbuffered(self) -> None: ...
+    async def run_query_with_attributes(
+        self, sql: str | bytes, attributes: Mapping[str, Any], unbuffered: bool
+    ) -> Result: ...
     async def show_warnings(self) -> list[tuple[Any, ...]]: ...
 
 
@@ -114,6 +119,14 @@ class Channel:
         """Run commands on this newly logged-in connection from now on (nothing of the
         previous connection's statements carries over)."""
         self.core, self.wire, self.greeting = core, wire, greeting
+        self.__dict__.pop("_send_query", None)
+        com_query = query_command(core.capabilities)
+        if com_query is not commands.com_query:
+            # CLIENT_QUERY_ATTRIBUTES (MySQL 8.0.23+) changes every COM_QUERY; elsewhere the
+            # class's method runs, with nothing added to the statement's path.
+            self._send_query = functools.partial(  # type: ignore[method-assign]
+                Channel._send_query, self, com_query=com_query
+            )
         self.last_result = None
         self._unbuffered = None
         self._named_infile = None
@@ -291,7 +304,12 @@ class Channel:
         self._send_query(core, sql)
         return self._read_result(unbuffered)
 
-    def _send_query(self, core: ClientCore, sql: str | bytes) -> None:
+    def _send_query(
+        self,
+        core: ClientCore,
+        sql: str | bytes,
+        com_query: Callable[[bytes], bytes] = commands.com_query,
+    ) -> None:
         """Encode ``sql`` and send it as COM_QUERY (the core must be idle)."""
         if isinstance(sql, str):
             try:
@@ -304,7 +322,7 @@ class Channel:
             self._named_infile = named_local_file(sql, self.no_backslash_escapes())
         if self._echo:
             logger.info("%s", sql.decode(self.encoding, "replace"))
-        request = core.send_command(commands.com_query(sql))
+        request = core.send_command(com_query(sql))
         try:
             wire = self.wire
             if wire is None:
@@ -413,6 +431,24 @@ class Channel:
             self.abort_if_unsettled()
             self._io_errors.raise_for(exc)
             raise
+
+    async def run_query_with_attributes(
+        self, sql: str | bytes, attributes: Mapping[str, Any], unbuffered: bool = False
+    ) -> Result:
+        """run_query() sending query attributes with the statement (MySQL 8.0.23+).
+
+        NotSupportedError on a server without them (MariaDB), before anything is sent;
+        no attributes at all (an empty mapping) is a plain run_query() everywhere.
+        """
+        if not attributes:
+            return await self.run_query(sql, unbuffered)
+        core = self.require_core()
+        server = f"this server ({self.greeting.server_version})" if self.greeting else "it"
+        command = attributes_command(core.capabilities, attributes, self.encoding, server)
+        if not core.idle:
+            await self.settle()
+        Channel._send_query(self, core, sql, command)
+        return await self._read_result(unbuffered)
 
     async def read_unbuffered_rows(self, result: Result) -> list[tuple[Any, ...]]:
         """Next batch of rows of an unbuffered result; an empty list once it is complete."""

@@ -33,6 +33,8 @@ def translate(
             f"({exc.what}_timeout); the connection was closed",
         )
     if isinstance(exc, WireLost):
+        if isinstance(exc.cause, OperationalError):  # e.g. a malformed compressed packet
+            return exc.cause
         if stage == CONNECTING:
             message = f"Lost connection to MySQL server on {address} during the handshake"
         else:

@@ -11,6 +11,7 @@ import os
 import socket
 import sys
 
+from ._compressed_transport import enable_compression
 from ._io_errors import CONNECTING, TLS_HANDSHAKE, map_io_errors
 from ._options import ConnectOptions
 from ._version import __version__
@@ -21,6 +22,7 @@ from .decode_plan import plan_builder
 from .errors import OperationalError
 from .protocol import events as ev
 from .protocol.auth import AuthContext
+from .protocol.compression_codecs import FLAGS, choose, make_codec
 from .protocol.core import ClientCore
 from .protocol.handshake import Greeting
 from .protocol.packets import ProtocolError
@@ -38,6 +40,7 @@ DEFAULT_CAPABILITIES = (
     | CLIENT.CONNECT_ATTRS
     | CLIENT.DEPRECATE_EOF
     | CLIENT.MARIADB_CLIENT_EXTENDED_METADATA
+    | CLIENT.QUERY_ATTRIBUTES
 )
 
 
@@ -92,7 +95,8 @@ async def _login(options: ConnectOptions, opened: list[Wire]) -> tuple[ClientCor
     assert isinstance(greeting, Greeting)
     if not greeting.capabilities & CLIENT.PROTOCOL_41:
         raise OperationalError(CR.CR_VERSION_ERROR, "The server is too old (no PROTOCOL_41)")
-    capabilities = _capabilities(options, greeting)
+    compression = _compression(options, greeting)
+    capabilities = _capabilities(options, greeting) | FLAGS[compression or "uncompressed"]
     charset_id = options.charset.id if options.charset.id < 256 else 45
     ctx = options.ssl_context
     if ctx is not None:
@@ -131,6 +135,7 @@ async def _login(options: ConnectOptions, opened: list[Wire]) -> tuple[ClientCor
             auth=auth,
             plugin_name=options.auth_plugin or None,
             attributes=_attributes(options),
+            zstd_level=options.zstd_compression_level,
         )
     )
     while True:
@@ -140,12 +145,16 @@ async def _login(options: ConnectOptions, opened: list[Wire]) -> tuple[ClientCor
         elif isinstance(event, ev.Authenticated):
             wire.read_timeout = options.read_timeout
             wire.write_timeout = options.write_timeout
+            if compression:  # everything after the login's OK is compressed, both ways
+                codec = make_codec(compression, options.zstd_compression_level)
+                enable_compression(wire, codec, options.max_allowed_packet)
             return core, wire, greeting
 
 
 def _capabilities(options: ConnectOptions, greeting: Greeting) -> int:
     """What the client asks for: ours and the caller's flags, as far as the server has them."""
     capabilities = (DEFAULT_CAPABILITIES | options.client_flag) & greeting.capabilities
+    capabilities &= ~_COMPRESSION_FLAGS  # only as _compression() chose
     capabilities |= CLIENT.PROTOCOL_41
     if options.db:
         capabilities |= CLIENT.CONNECT_WITH_DB
@@ -160,6 +169,23 @@ def _capabilities(options: ConnectOptions, greeting: Greeting) -> int:
     else:
         capabilities &= ~CLIENT.LOCAL_FILES
     return capabilities
+
+
+_COMPRESSION_FLAGS = CLIENT.COMPRESS | CLIENT.ZSTD_COMPRESSION_ALGORITHM
+
+
+def _compression(options: ConnectOptions, greeting: Greeting) -> str | None:
+    """The compression algorithm to ask for (None: none), by options.compression; a
+    client_flag with CLIENT.COMPRESS alone asks for zlib if possible (PyMySQL's way)."""
+    wanted = options.compression
+    if not wanted and options.client_flag & CLIENT.COMPRESS:
+        wanted = ("zlib", "uncompressed")
+    try:
+        return choose(wanted, greeting.capabilities)
+    except ValueError as exc:
+        raise OperationalError(
+            CR.CR_COMPRESSION_WRONGLY_CONFIGURED, f"{options.address}: {exc}"
+        ) from None
 
 
 def _attributes(options: ConnectOptions) -> dict[str, str]:

@@ -10,6 +10,7 @@ from typing import Any
 from . import _hosts, _targeting, converters, optionfile, tls
 from .charset import Charset, charset_by_name, codec_errors
 from .errors import ProgrammingError
+from .protocol.compression_codecs import DEFAULT_ZSTD_LEVEL, check_options
 
 #: Seconds allowed for connecting and logging in unless connect_timeout says otherwise.
 DEFAULT_CONNECT_TIMEOUT = 10.0
@@ -73,6 +74,9 @@ class ConnectOptions:
     session_track: bool = False
     #: Count the bytes sent and received (for the statement hooks' ``bytes_*``).
     count_bytes: bool = False
+    #: Compression algorithms to offer, in order of preference (empty: none).
+    compression: tuple[str, ...] = ()
+    zstd_compression_level: int = DEFAULT_ZSTD_LEVEL
 
     @property
     def address(self) -> str:
@@ -139,6 +143,9 @@ def parse_options(
     target_session_attrs: str = "any",
     connect_deadline: float | None = None,
     session_track: bool = False,
+    compress: bool = False,
+    compression_algorithms: Any = None,
+    zstd_compression_level: int = DEFAULT_ZSTD_LEVEL,
 ) -> ConnectOptions:
     """Check Connection's arguments, fill in defaults and option files; raise
     ProgrammingError (or OperationalError for unusable TLS files) on bad values."""
@@ -198,4 +205,6 @@ def parse_options(
         target_session_attrs=_targeting.check_target(target_session_attrs),
         connect_deadline=_check_timeout("connect_deadline", connect_deadline),
         session_track=bool(session_track),
+        compression=check_options(compress, compression_algorithms, zstd_compression_level),
+        zstd_compression_level=zstd_compression_level,
     )

@@ -108,6 +108,9 @@ class Connection(UpstreamPrivateNames, ErrorClasses):
         on_query_end: Callable[[QueryInfo], object] | None = None,
         on_connect: Callable[[ConnectInfo], object] | None = None,
         hook_parameters: bool = False,
+        compress: bool = False,
+        compression_algorithms: Sequence[str] | None = None,
+        zstd_compression_level: int = 3,
     ) -> None:
         if loop is not None:
             warnings.warn(
@@ -128,6 +131,8 @@ class Connection(UpstreamPrivateNames, ErrorClasses):
             multi_statements=multi_statements, load_balance=load_balance,
             target_session_attrs=target_session_attrs, connect_deadline=connect_deadline,
             session_track=session_track,
+            compress=compress, compression_algorithms=compression_algorithms,
+            zstd_compression_level=zstd_compression_level,
         )  # fmt: skip
         self._hooks = connection_hooks(self, resolve_hooks(
             hooks, on_query_start=on_query_start, on_query_end=on_query_end,

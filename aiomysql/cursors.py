@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
 from ._channel import UNREAD_UNBUFFERED, StatementChannel
@@ -159,8 +159,11 @@ class Cursor(ErrorClasses):
             return query
         return channel.format_query(query, args)
 
-    async def execute(self, query: str, args: Any = None) -> int:
-        """Run ``query`` with ``args`` bound to its %s / %(name)s placeholders."""
+    async def execute(
+        self, query: str, args: Any = None, attributes: Mapping[str, Any] | None = None
+    ) -> int:
+        """Run ``query`` with ``args`` bound to its %s / %(name)s placeholders; with
+        ``attributes``, send them as query attributes (MySQL 8.0.23+)."""
         # The hot path of every statement: what nextset() and mogrify() do, written out
         # so that a statement costs as few calls and awaits as possible.
         if self._connection is None:
@@ -181,7 +184,10 @@ class Cursor(ErrorClasses):
         self._rownumber = 0
         self._description = None
         self._rowcount = -1
-        result = await channel.start_query(query, self._unbuffered)
+        if attributes is None:
+            result = await channel.start_query(query, self._unbuffered)
+        else:
+            result = await channel.run_query_with_attributes(query, attributes, self._unbuffered)
         self._load(result)
         if result.warning_count and result.complete:
             await self._show_warnings(channel)

@@ -159,6 +159,25 @@ AIOMYSQL_NO_EXTENSIONS=1 run_pytest "pure Python, AIOMYSQL_NO_EXTENSIONS=1" "$@"
 
 whole_suite=$(( $# == 0 ))
 
+# Protocol compression forced on for every connection the fixtures open
+# (AIOMYSQL_TEST_COMPRESS=1, tests/conftest.py): a representative subset (~60 s): statements,
+# results, types, executemany, LOCAL INFILE, multi-results, the pool, cancellation, kills and
+# faults. Whole-suite runs only; the whole suite passes so too (minus the tests that place
+# faults by uncompressed wire bytes, which the switch skips).
+COMPRESSED_TESTS=(
+    tests/integration/test_cursors.py tests/integration/test_connection.py
+    tests/integration/test_executemany.py tests/integration/test_local_infile.py
+    tests/integration/test_unread_results.py tests/integration/test_types.py
+    tests/integration/test_callproc.py tests/integration/test_pool.py
+    tests/integration/test_cursors_memory.py tests/integration/test_compression.py
+    tests/faults/test_cancellation.py tests/faults/test_server_kill.py
+    tests/faults/test_fault_points.py tests/faults/test_compression_faults.py
+)
+if [ "$whole_suite" -eq 1 ]; then
+    AIOMYSQL_TEST_COMPRESS=1 run_pytest "protocol compression forced on, AIOMYSQL_TEST_COMPRESS=1" \
+        "${COMPRESSED_TESTS[@]}" || status=$?
+fi
+
 # aiomysql.sa on SQLAlchemy 1.4 (its own venv): its fixed test files, whenever the whole
 # suite runs or the arguments name something under tests/sa.
 sa14_wanted=$whole_suite

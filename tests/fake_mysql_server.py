@@ -5,7 +5,22 @@ the client: packets are framed and parsed here by hand, not with aiomysql's code
 Documents followed: MySQL Source Code Documentation, "Connection Phase" (Protocol::
 HandshakeV10, Protocol::SSLRequest, Protocol::HandshakeResponse41, AuthSwitchRequest,
 AuthMoreData) and "Caching_sha2_password information" / "sha256_password"
-(page_caching_sha2_authentication_exchanges); MariaDB's "Connection" page for parsec.
+(page_caching_sha2_authentication_exchanges); MariaDB's "Connection" page for parsec;
+"Compression" (page_protocol_basic_compression, MySQL 8.0.18+ zstd) and "COM_QUERY" with
+query attributes (page_protocol_com_query) for ``start_compression`` and
+``parse_com_query``.
+
+Compressed packets, as this server reads and writes them after ``start_compression``::
+
+    int<3> length of the payload after this 7-byte header
+    int<1> compressed sequence id (reset with each command, counts both ways)
+    int<3> length before compression, 0 when the payload is sent uncompressed
+    payload a zlib stream or a zstd frame of that many bytes inflated, or raw
+
+The payload is a slice of the ordinary packet stream. Like MySQL and MariaDB, this server
+gathers the packets it sends in a buffer, flushes it as one compressed packet when it
+holds ``FLUSH_AT`` bytes or more and before it reads, and after each flush sets its
+ordinary sequence id to the compressed one (so ids inside jump: the client must accept).
 """
 
 from __future__ import annotations
@@ -15,6 +30,7 @@ import hashlib
 import socket
 import ssl
 import threading
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +42,11 @@ CLIENT_CONNECT_WITH_DB = 1 << 3
 CLIENT_PLUGIN_AUTH = 1 << 19
 CLIENT_CONNECT_ATTRS = 1 << 20
 CLIENT_PLUGIN_AUTH_LENENC = 1 << 21
+CLIENT_COMPRESS = 1 << 5
+CLIENT_ZSTD_COMPRESSION_ALGORITHM = 1 << 26
+CLIENT_QUERY_ATTRIBUTES = 1 << 27
 
+FLUSH_AT = 16384  # MySQL's default net_buffer_length
 NONCE = bytes(range(0x41, 0x41 + 20))  # 20 printable bytes, as MySQL's nonces are
 
 
@@ -49,6 +69,7 @@ class HandshakeResponse:
     database: str | None
     plugin: str
     attributes: dict[str, str] = field(default_factory=dict)
+    zstd_level: int | None = None
 
 
 def parse_handshake_response(payload: bytes) -> HandshakeResponse:
@@ -83,7 +104,53 @@ def parse_handshake_response(payload: bytes) -> HandshakeResponse:
             vlen, pos = read_lenenc(payload, pos)
             attrs[key] = payload[pos : pos + vlen].decode()
             pos += vlen
-    return HandshakeResponse(caps, user, auth, database, plugin, attrs)
+    zstd_level = None
+    if caps & CLIENT_ZSTD_COMPRESSION_ALGORITHM:  # int<1> zstd_compression_level
+        zstd_level = payload[pos]
+        pos += 1
+    if pos != len(payload):
+        raise AssertionError(f"{len(payload) - pos} bytes left after HandshakeResponse41")
+    return HandshakeResponse(caps, user, auth, database, plugin, attrs, zstd_level)
+
+
+def zstd_module() -> Any:
+    """compression.zstd (Python 3.14+) or zstandard, for a zstd-compressing server."""
+    try:
+        from compression import zstd  # type: ignore[import-not-found]
+
+        return zstd
+    except ImportError:
+        import zstandard
+
+        return zstandard
+
+
+class Compressor:
+    """Compress/inflate one compressed packet's payload with zlib or zstd."""
+
+    def __init__(self, algorithm: str, level: int) -> None:
+        self.algorithm = algorithm
+        self.level = level
+
+    def compress(self, data: bytes) -> bytes:
+        if self.algorithm == "zlib":
+            return zlib.compress(data)
+        zstd = zstd_module()
+        if hasattr(zstd, "ZstdCompressor") and hasattr(zstd, "frame_content_size"):
+            return bytes(zstd.ZstdCompressor(level=self.level).compress(data))
+        return bytes(zstd.compress(data, level=self.level))
+
+    def inflate(self, data: bytes, size: int) -> bytes:
+        if self.algorithm == "zlib":
+            out = zlib.decompress(data)
+        else:
+            zstd = zstd_module()
+            if hasattr(zstd, "frame_content_size"):
+                out = zstd.ZstdDecompressor().decompress(data, max_output_size=size)
+            else:
+                out = zstd.decompress(data)
+        assert len(out) == size, f"inflated {len(out)} bytes, header said {size}"
+        return bytes(out)
 
 
 class FakeConnection:
@@ -96,12 +163,52 @@ class FakeConnection:
         self.server_tls = server_tls
         self.seq = 0
         self.tls = False
+        #: Set by start_compression(): the algorithm, the compressed sequence id, the
+        #: bytes inflated but not read yet, and every (header, payload) received.
+        self.compressor: Compressor | None = None
+        self.cseq = 0
+        self._inflated = b""
+        self._unflushed = b""
+        self.compressed_in: list[tuple[bytes, bytes]] = []
 
     def send(self, payload: bytes) -> None:
         """One packet (payloads here are all under 16 MiB)."""
         header = len(payload).to_bytes(3, "little") + bytes((self.seq,))
-        self.sock.sendall(header + payload)
         self.seq = (self.seq + 1) & 0xFF
+        if self.compressor is None:
+            self.sock.sendall(header + payload)
+            return
+        self._unflushed += header + payload
+        if len(self._unflushed) >= FLUSH_AT:
+            self.flush()
+
+    def flush(self) -> None:
+        """Send the buffered packets as one compressed packet (compressed mode)."""
+        if self._unflushed:
+            data, self._unflushed = self._unflushed, b""
+            self.send_compressed(data)
+            self.seq = self.cseq  # what a MySQL server does after each flush
+
+    def start_compression(self, algorithm: str, level: int = 3) -> None:
+        """Everything from now on travels in compressed packets (after the login's OK)."""
+        self.compressor = Compressor(algorithm, level)
+
+    def new_command(self) -> None:
+        """A command starts: both sequence ids start again at 0 (after the last reply went)."""
+        if self.compressor is not None:
+            self.flush()
+        self.seq = self.cseq = 0
+
+    def send_compressed(self, data: bytes, compress: bool | None = None) -> None:
+        """``data`` (stream bytes) as one compressed packet; compressed when it is 50
+        bytes or more (or as ``compress`` says)."""
+        assert self.compressor is not None
+        if compress is None:
+            compress = len(data) >= 50
+        body, size = (self.compressor.compress(data), len(data)) if compress else (data, 0)
+        header = len(body).to_bytes(3, "little") + bytes((self.cseq,)) + size.to_bytes(3, "little")
+        self.cseq = (self.cseq + 1) & 0xFF
+        self.sock.sendall(header + body)
 
     def send_raw(self, data: bytes) -> None:
         """Bytes as they are, no framing (for peers that are not MySQL)."""
@@ -116,16 +223,35 @@ class FakeConnection:
             data += chunk
         return data
 
+    def _stream(self, n: int) -> bytes:
+        """``n`` bytes of the ordinary packet stream (inflated when compressed)."""
+        if self.compressor is None:
+            return self._exactly(n)
+        self.flush()
+        while len(self._inflated) < n:
+            head = self._exactly(7)
+            if head[3] != self.cseq:
+                raise AssertionError(f"compressed sequence id {head[3]}, expected {self.cseq}")
+            self.cseq = (self.cseq + 1) & 0xFF
+            body = self._exactly(int.from_bytes(head[:3], "little"))
+            self.compressed_in.append((head, body))
+            size = int.from_bytes(head[4:7], "little")
+            self._inflated += self.compressor.inflate(body, size) if size else body
+        data, self._inflated = self._inflated[:n], self._inflated[n:]
+        return data
+
     def recv(self) -> bytes:
         """One packet; its sequence id must be the expected one."""
-        header = self._exactly(4)
+        header = self._stream(4)
         if header[3] != self.seq:
             raise AssertionError(f"client sent sequence id {header[3]}, expected {self.seq}")
         self.seq = (self.seq + 1) & 0xFF
-        return self._exactly(int.from_bytes(header[:3], "little"))
+        return self._stream(int.from_bytes(header[:3], "little"))
 
     def wait_closed(self) -> bool:
         """Wait for the client to hang up; True if it did without sending anything."""
+        if self.compressor is not None:
+            self.flush()
         try:
             return self.sock.recv(1) == b""
         except OSError:
@@ -157,7 +283,7 @@ class FakeConnection:
     def serve_queries(self) -> None:
         """After login: answer each command with OK; stop at COM_QUIT or when closed."""
         while True:
-            self.seq = 0
+            self.new_command()
             try:
                 payload = self.recv()
             except (EOFError, OSError):
@@ -204,6 +330,8 @@ class FakeServer:
         conn = FakeConnection(sock, self.tls)
         try:
             self.results.append(self.script(conn))
+            if conn.compressor is not None:
+                conn.flush()
         except BaseException as exc:  # reported by __aexit__
             self.errors.append(exc)
         finally:
@@ -234,3 +362,60 @@ class FakeServer:
 def sha256(data: bytes) -> bytes:
     """SHA-256 digest."""
     return hashlib.sha256(data).digest()
+
+
+@dataclass
+class QueryAttribute:
+    """One query attribute as a server reads it: type, flags, name, raw binary value."""
+
+    type_code: int
+    flags: int
+    name: str
+    value: bytes | None
+
+
+# Fixed widths of binary-protocol values; strings and decimals are length-encoded, and
+# DATE/DATETIME/TIME start with their own length byte.
+_FIXED = {0x01: 1, 0x02: 2, 0x03: 4, 0x04: 4, 0x05: 8, 0x08: 8, 0x09: 3}
+_LENGTH_PREFIXED = {0x0A, 0x0B, 0x0C}
+
+
+def parse_com_query(payload: bytes, query_attributes: bool) -> tuple[list[QueryAttribute], bytes]:
+    """(attributes, statement) of a COM_QUERY, in the documented order: with
+    CLIENT_QUERY_ATTRIBUTES, int<lenenc> parameter_count, int<lenenc> parameter_set_count
+    (1), then if count > 0 the NULL bitmap ((count + 7) // 8 bytes), new_params_bind_flag
+    (1), per parameter int<2> type-and-flags and string<lenenc> name, then the non-NULL
+    values; the statement is the rest."""
+    assert payload[0] == 0x03, payload[:1]
+    if not query_attributes:
+        return [], payload[1:]
+    count, pos = read_lenenc(payload, 1)
+    sets, pos = read_lenenc(payload, pos)
+    assert sets == 1, f"parameter_set_count {sets}"
+    if not count:
+        return [], payload[pos:]
+    bitmap = payload[pos : pos + (count + 7) // 8]
+    pos += len(bitmap)
+    assert payload[pos] == 1, "new_params_bind_flag must be 1"
+    pos += 1
+    heads = []
+    for _ in range(count):
+        type_code, flags = payload[pos], payload[pos + 1]
+        n, pos = read_lenenc(payload, pos + 2)
+        heads.append((type_code, flags, payload[pos : pos + n].decode()))
+        pos += n
+    attributes = []
+    for i, (type_code, flags, name) in enumerate(heads):
+        value = None
+        if not bitmap[i // 8] & (1 << (i % 8)):
+            if type_code in _FIXED:
+                size = _FIXED[type_code]
+            elif type_code in _LENGTH_PREFIXED:
+                size = 1 + payload[pos]
+            else:
+                n, start = read_lenenc(payload, pos)
+                size = start - pos + n
+            value = payload[pos : pos + size]
+            pos += size
+        attributes.append(QueryAttribute(type_code, flags, name, value))
+    return attributes, payload[pos:]

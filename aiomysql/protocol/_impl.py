@@ -3,7 +3,8 @@
 ``AIOMYSQL_IMPL`` decides, once, at import:
 
 - ``python``: the pure-Python reference (``rows``, ``packets``, ``escaping``);
-- ``c``: the compiled module ``_speedups``; ImportError if it cannot be loaded;
+- ``c``: the compiled modules ``_speedups`` and ``_compression_speedups``; ImportError
+  if they cannot be loaded;
 - unset or empty: the compiled module when it was built, else the reference.
 
 ``AIOMYSQL_NO_EXTENSIONS`` set to anything but empty or ``0`` means ``python`` as well;
@@ -26,6 +27,7 @@ from typing import Any
 
 from . import escaping as _escaping
 from . import packets as _packets
+from . import renumber as _renumber
 from . import rows as _rows
 from .escaping import Encoder
 from .rows import Decoder
@@ -36,6 +38,11 @@ TWINS: dict[str, tuple[str, ...]] = {
     "aiomysql.protocol.packets": ("read_packet", "packets_end"),
     "aiomysql.protocol.escaping": ("escape_string", "escape_args"),
 }
+#: The same for the second compiled module, ``_compression_speedups`` (compressed
+#: connections' per-packet loop).
+COMPRESSION_TWINS: dict[str, tuple[str, ...]] = {
+    "aiomysql.protocol.renumber": ("renumber_packets",),
+}
 #: Functions of the compiled module with no pure twin: they tell it which callables of
 #: the upper layers it may replace by C code (the reference simply calls them).
 HOOKS: tuple[str, ...] = ("register_decoders", "register_encoders")
@@ -45,7 +52,7 @@ _OFF = ("", "0")  # AIOMYSQL_NO_EXTENSIONS values that leave it off
 
 def pure_twin(name: str) -> Callable[..., Any]:
     """The pure-Python function twinned by the compiled ``name``."""
-    for module_name, names in TWINS.items():
+    for module_name, names in {**TWINS, **COMPRESSION_TWINS}.items():
         if name in names:
             fn: Callable[..., Any] = getattr(importlib.import_module(module_name), name)
             return fn
@@ -66,24 +73,28 @@ def _requested() -> str:
     return "python" if no_extensions else impl
 
 
-def _load(requested: str) -> ModuleType | None:
+def _load(requested: str, name: str = "_speedups") -> ModuleType | None:
     if requested == "python":
         return None
     try:
-        from . import _speedups
+        module = importlib.import_module(f"{__package__}.{name}")
     except ImportError as exc:
         if requested == "c":
             raise ImportError(
-                "AIOMYSQL_IMPL=c but the compiled module aiomysql.protocol._speedups cannot "
+                f"AIOMYSQL_IMPL=c but the compiled module aiomysql.protocol.{name} cannot "
                 f"be loaded ({exc}); reinstall aiomysql with Cython and a C compiler, or "
                 "unset AIOMYSQL_IMPL to fall back to pure Python"
             ) from exc
         return None
-    return _speedups
+    return module
 
 
 #: The compiled module in use, or None when the pure-Python reference runs.
 speedups: ModuleType | None = _load(_requested())
+#: The compiled compression loop in use (only along with ``speedups``), or None.
+compression_speedups: ModuleType | None = (
+    None if speedups is None else _load(_requested(), "_compression_speedups")
+)
 #: "c" when the compiled twin is in use, "python" for the pure-Python reference.
 IMPL: str = "python" if speedups is None else "c"
 #: True when the compiled twin is in use (``IMPL == "c"``).
@@ -95,6 +106,9 @@ read_packet = _packets.read_packet
 packets_end = _packets.packets_end
 escape_string = _escaping.escape_string
 escape_args = _escaping.escape_args
+renumber_packets = _renumber.renumber_packets
+if compression_speedups is not None:
+    renumber_packets = compression_speedups.renumber_packets
 if speedups is not None:
     decode_text_row = speedups.decode_text_row
     decode_text_rows = speedups.decode_text_rows
@@ -162,3 +176,10 @@ def compiled() -> ModuleType:
     if _encoders:
         _speedups.register_encoders(**_encoders)
     return _speedups
+
+
+def compiled_compression() -> ModuleType:
+    """The compiled compression loop even when not in use; ImportError when not built."""
+    from . import _compression_speedups
+
+    return _compression_speedups

@@ -198,6 +198,7 @@ class ClientCore(ReceiveBuffer):
         auth: AuthContext,
         plugin_name: str | None = None,
         attributes: dict[str, str] | None = None,
+        zstd_level: int = 3,
     ) -> bytes:
         """Bytes of HandshakeResponse41, answering the greeting's challenge."""
         self._expect(State.HANDSHAKE)
@@ -219,6 +220,7 @@ class ClientCore(ReceiveBuffer):
                 database,
                 name,
                 attributes,
+                zstd_level,
             )
         except ProtocolError:  # the greeting's challenge was malformed (found by fuzzing)
             self._to(State.BROKEN)

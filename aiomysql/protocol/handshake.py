@@ -98,6 +98,7 @@ def handshake_response(
     database: bytes | None,
     plugin: str,
     attributes: dict[str, str] | None,
+    zstd_level: int = 3,
 ) -> bytes:
     """Build the HandshakeResponse41 payload for the negotiated ``capabilities``."""
     parts = [_fixed_head(capabilities, max_packet, charset_id), user, b"\0"]
@@ -119,4 +120,6 @@ def handshake_response(
             for k, v in (attributes or {}).items()
         )
         parts.append(lenenc_bytes(encoded))
+    if capabilities & CLIENT.ZSTD_COMPRESSION_ALGORITHM:
+        parts.append(bytes((zstd_level,)))  # int<1> zstd_compression_level
     return b"".join(parts)

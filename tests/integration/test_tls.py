@@ -62,6 +62,16 @@ async def test_verified_tls_with_host_name(tls_server: TemporaryServer, certs: C
     assert version.startswith("TLSv1") and cipher
 
 
+async def test_compression_over_tls(tls_server: TemporaryServer, certs: CertFiles) -> None:
+    """Compressed packets inside TLS: compression layers over the upgraded transport."""
+    kwargs = kwargs_for(tls_server, host="localhost", ssl={"ca": certs.ca}, compress=True)
+    version, _ = await tls_status(**kwargs)
+    assert version.startswith("TLSv1")
+    async with aiomysql.connect(**kwargs) as conn, conn.cursor() as cur:
+        await cur.execute("SHOW SESSION STATUS LIKE 'Compression'")
+        assert await cur.fetchone() == ("Compression", "ON")
+
+
 async def test_ssl_context(tls_server: TemporaryServer, certs: CertFiles) -> None:
     ctx = ssl.create_default_context(cafile=certs.ca)
     version, _ = await tls_status(**kwargs_for(tls_server, host="localhost", ssl=ctx))

@@ -49,6 +49,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "aiomysql._wire",
             "aiomysql._wire_counting",
+            "aiomysql._compressed_transport",
             "aiomysql._io_errors",
             "aiomysql._options",
             "aiomysql._login",
