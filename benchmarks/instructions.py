@@ -37,8 +37,6 @@ ITEMS: dict[str, tuple[int, str]] = {
     "pool-task": (1000, "point select in the acquire-per-task pool workload (20 per acquire)"),
 }
 COLLECTED = re.compile(rb"Collected : (\d+)")
-#: What ``--loop uvloop`` installs into each driver's venv.
-UVLOOP = "uvloop>=0.19"
 
 
 def _log(msg: str) -> None:
@@ -88,14 +86,6 @@ def per_item(env: envs.Env, item: str, server: Any, runs: int, loop: str) -> dic
     return {"n": n, "per_item": (min(large) - min(small)) / n, "small": small, "large": large}
 
 
-def ensure_uvloop(env: envs.Env) -> None:
-    """Install uvloop into a driver's venv if it is not there (for ``--loop uvloop``)."""
-    probe = subprocess.run([env.python, "-c", "import uvloop"], capture_output=True, check=False)
-    if probe.returncode != 0:
-        _log(f"==> installing {UVLOOP} into {os.path.dirname(os.path.dirname(env.python))}")
-        subprocess.run([env.python, "-m", "pip", "install", "-q", UVLOOP], cwd="/", check=True)
-
-
 def table(results: dict[str, dict[str, dict[str, Any]]], items: list[str], cols: list[str]) -> str:
     """Markdown: one row per item, one column per driver/loop; ratios to the floor below."""
     lines = ["| item | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
@@ -143,8 +133,8 @@ def main() -> int:
             raise SystemExit(f"{key}: {env.error}")
         if not envs.DRIVERS[key].is_async:
             raise SystemExit(f"{key} is not an asyncio driver")
-        if "uvloop" in loops:
-            ensure_uvloop(env)
+        if "uvloop" in loops and not envs.ensure_uvloop(env):
+            raise SystemExit(f"{key}: uvloop could not be installed")
     _log("==> starting the server and loading the fetch table")
     server = dataset.start_server()
     results: dict[str, dict[str, dict[str, Any]]] = {}
