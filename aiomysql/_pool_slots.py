@@ -25,6 +25,10 @@ __all__ = ["BUSY", "LIVE", "Slot", "SlotTable", "State"]
 class State(enum.Enum):
     """Where a pool's connection is in its life."""
 
+    # Members are singletons compared by identity: hash them the same way (Enum's own
+    # __hash__ is a Python-level call, and every move of a slot hashes a state or two).
+    __hash__ = object.__hash__
+
     #: Room reserved; the connection is being opened (``Slot.conn`` is still None).
     OPENING = "opening"
     #: Idle in the pool, ready to be handed out.
@@ -38,6 +42,9 @@ class State(enum.Enum):
     CLOSING = "closing"
 
 
+# Module-level names for the hot paths (a global lookup, not an attribute of the enum
+# class, whose metaclass hooks attribute access).
+_OPENING, _FREE, _IN_USE, _CLEANING, _CLOSING = State
 #: The states counted in the pool's size (a CLOSING connection no longer is).
 LIVE = (State.OPENING, State.FREE, State.IN_USE, State.CLEANING)
 #: The states wait_closed() waits to see empty before it waits for the closing tasks.
@@ -126,14 +133,28 @@ class SlotTable:
         if drained is not None and not drained.done() and not self.count(*BUSY):
             drained.set_result(None)
 
+    def take_free_now(self, minsize: int) -> Slot | None:
+        """A free slot for an acquire that need not queue, now IN_USE; else None.
+
+        The acquire fast path: nobody is queued ahead, the pool is open and holds at least
+        ``minsize`` connections, and a usable free slot exists. Synchronous: no future, no
+        task switch. None sends the acquire the queued way (which also opens connections).
+        """
+        if self.waiters or self.closing or self.size < minsize:
+            return None
+        return self._take_free()
+
     def _take_free(self) -> Slot | None:
         """The longest-idle usable free slot, now IN_USE."""
-        while (slot := self.first(State.FREE)) is not None:
-            assert slot.conn is not None
-            if slot.conn.closed or self._stale(slot):
+        free = self._by_state[_FREE]
+        while free:
+            slot = next(iter(free))
+            conn = slot.conn
+            assert conn is not None
+            if conn.closed or self._stale(slot):
                 self.dispose(slot)
                 continue
-            self.move(slot, State.IN_USE)
+            self.move(slot, _IN_USE)
             return slot
         return None
 
@@ -178,8 +199,15 @@ class SlotTable:
 
     @property
     def size(self) -> int:
-        """Slots counted in the pool's size."""
-        return self.count(*LIVE)
+        """Slots counted in the pool's size (the LIVE states; spelled out: it is on the
+        acquire fast path)."""
+        by_state = self._by_state
+        return (
+            len(by_state[_OPENING])
+            + len(by_state[_FREE])
+            + len(by_state[_IN_USE])
+            + len(by_state[_CLEANING])
+        )
 
     def new(self) -> Slot:
         """A new OPENING slot: room taken for a connection about to be opened."""
@@ -198,11 +226,12 @@ class SlotTable:
 
     def move(self, slot: Slot, state: State) -> None:
         """Put ``slot`` in ``state`` (the one place a slot's state changes)."""
-        if state is State.CLOSING and slot.state is not State.CLOSING:
+        if state is _CLOSING and slot.state is not _CLOSING:
             self._count_closed(slot)
-        del self._by_state[slot.state][slot]
+        by_state = self._by_state
+        del by_state[slot.state][slot]
         slot.state = state
-        self._by_state[state][slot] = None
+        by_state[state][slot] = None
 
     def remove(self, slot: Slot) -> None:
         """Forget ``slot``: its connection (if any) is closed or was never opened."""

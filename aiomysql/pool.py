@@ -143,7 +143,7 @@ class Pool:
     @property
     def size(self) -> int:
         """Connections the pool holds: free, in use (or being cleaned) and being opened."""
-        return self._slots.count(*LIVE)
+        return self._slots.size
 
     @property
     def freesize(self) -> int:
@@ -194,9 +194,18 @@ class Pool:
         return AwaitableContext(self._acquire_in_time(), self._release_on_exit)
 
     async def _release_on_exit(self, conn: Connection, exc: BaseException | None) -> None:
-        await self.release(conn)
+        cleaning = self._release(conn)
+        if cleaning is not None:
+            await cleaning
 
     async def _acquire_in_time(self) -> Connection:
+        # Fast path: a free connection and nobody queued ahead, no ping due: taken here,
+        # synchronously (no future, no task, no loop iteration, no timer).
+        if self._pre_ping_idle is None:
+            slot = self._slots.take_free_now(self._minsize)
+            if slot is not None:
+                self._stats.acquired += 1
+                return slot.conn  # type: ignore[return-value]  # a FREE slot has one
         delay = self._acquire_timeout
         if delay is None:
             return await self._acquire()
@@ -235,15 +244,17 @@ class Pool:
 
     async def _acquire(self) -> Connection:
         self._check_open()
-        try:
-            await self._fill()
-        except Exception as exc:
-            if not self.freesize:
-                raise
-            logger.info("pool: could not open a connection to keep minsize: %s", exc)
+        if self._slots.size < self._minsize:
+            try:
+                await self._fill()
+            except Exception as exc:
+                if not self.freesize:
+                    raise
+                logger.info("pool: could not open a connection to keep minsize: %s", exc)
         slot = await self._claim()
         if slot.conn is not None:
-            if await self._vet(slot):
+            # No ping due: vetted without a coroutine (the common case under contention).
+            if self._vet_now(slot) if self._pre_ping_idle is None else await self._vet(slot):
                 self._stats.acquired += 1
                 return slot.conn
             slot = self._replace(slot)
@@ -281,6 +292,15 @@ class Pool:
             self._make_free(slot)
         elif slot is not None:  # room to open one, or a connection terminate() closed
             self._discard(slot)
+
+    def _vet_now(self, slot: Slot) -> bool:
+        """_vet() when no ping is due: whether the connection may be handed out."""
+        conn = slot.conn
+        assert conn is not None
+        if self._slots.closing:  # closed while this acquire was under way
+            self._discard(slot)
+            raise self._closed_error()
+        return not conn.closed and not self._too_old(slot)
 
     async def _vet(self, slot: Slot) -> bool:
         """Whether the connection of a slot that was free may be handed out."""
@@ -342,12 +362,23 @@ class Pool:
         connection is reset instead) in the background; awaiting the result waits for
         that. A closed or busy connection, or any once the pool is closed, is closed.
         """
+        cleaning = self._release(conn)
+        if cleaning is not None:
+            return cleaning
         done: asyncio.Future[None] = self._loop.create_future()
         done.set_result(None)
+        return done
+
+    def _release(self, conn: Connection) -> asyncio.Future[None] | None:
+        """release() without a future to await when there is nothing to wait for.
+
+        Returns the clean-up (roll-back or reset) to await when one was started, else
+        None: the connection is free again (or handed to the first waiter) or dropped.
+        """
         slot = self._slots.of(conn)
         if slot is not None and slot.state is State.CLOSING and slot.task is None:
             self._discard(slot)  # terminate() closed it while it was in use
-            return done
+            return None
         if slot is None or slot.state is not State.IN_USE:
             raise InterfaceError(
                 0, f"{conn!r} was not acquired from this pool, or was already released"
@@ -357,7 +388,7 @@ class Pool:
             self._hooks.released(self, conn)
         if self._slots.closing or conn.closed or conn.busy:
             self._discard(slot)
-            return done
+            return None
         # Further results left unread (a multi-statement): the clean-up reads and drops
         # them first (run_query settles), and any error among them drops the connection.
         if self._reset_on_release or conn.get_transaction_status() or not conn.channel.settled():
@@ -365,7 +396,7 @@ class Pool:
             task = slot.task = self._loop.create_task(self._clean(slot))
             return asyncio.shield(task)
         self._make_free(slot)
-        return done
+        return None
 
     async def _clean(self, slot: Slot) -> None:
         """Roll back (or reset) a released connection, then make it free again."""

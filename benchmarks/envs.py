@@ -70,6 +70,15 @@ DRIVERS: dict[str, Driver] = {
             is_async=True,
         ),
         Driver(
+            key="sqlcycli",
+            label="sqlcycli 2.3.1 (use_decimal=True)",
+            venv="sqlcycli",
+            requirements=("sqlcycli==2.3.1",),
+            dists=("sqlcycli",),
+            adapter="sqlcycli_",
+            is_async=True,
+        ),
+        Driver(
             key="connector",
             label="mysql-connector-python (mysql.connector.aio)",
             venv="connector",
@@ -186,6 +195,26 @@ def _prepare_one(driver: Driver, python: str, install: bool, done: set[str]) -> 
         env.error = f"install failed: {exc}"
         _log(f"{driver.key}: {env.error}")
     return env
+
+
+#: What ``--loop uvloop`` installs into each asyncio driver's venv.
+UVLOOP_REQUIREMENT = "uvloop>=0.19"
+
+
+def ensure_uvloop(env: Env) -> bool:
+    """Install uvloop into a prepared asyncio driver's venv if missing; False if it fails."""
+    probe = subprocess.run(
+        [env.python, "-c", "import uvloop"], cwd="/", capture_output=True, check=False
+    )
+    if probe.returncode == 0:
+        return True
+    _log(f"installing {UVLOOP_REQUIREMENT} into {os.path.dirname(os.path.dirname(env.python))}")
+    try:
+        _run([env.python, "-m", "pip", "install", "-q", UVLOOP_REQUIREMENT])
+    except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
+        _log(f"{env.driver.key}: uvloop install failed: {exc}")
+        return False
+    return True
 
 
 def prepare(keys: list[str], python: str, install: bool = True) -> dict[str, Env]:

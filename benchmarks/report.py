@@ -45,14 +45,41 @@ def _fmt_ratio(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}×"
 
 
+#: The suffix of a driver's runs on uvloop in the medians (suite.UVLOOP_SUFFIX).
+UVLOOP = "@uvloop"
+
+
+def _uvloop_cells(cells: dict[str, dict[str, Any]], driver: str, refs: list[str]) -> list[str]:
+    """The extra columns of a driver's row: its uvloop medians and their ratios to the
+    references on uvloop too."""
+    cell = cells.get(driver + UVLOOP)
+    if cell is None:
+        return ["–"] * (2 + 2 * len(refs))
+    if cell["status"] != "ok":
+        return ["FAILED" if cell["status"] == "failed" else "n/a"] + [""] * (1 + 2 * len(refs))
+    row = [f"{cell['wall']:.3f}", f"{cell['cpu']:.3f}"]
+    for ref in refs:
+        row += [_fmt_ratio(ratio(cells, driver + UVLOOP, ref + UVLOOP, f)) for f in ("wall", "cpu")]
+    return row
+
+
 def table(
-    med: dict[str, dict[str, dict[str, Any]]], workloads: list[str], drivers: list[str]
+    med: dict[str, dict[str, dict[str, Any]]],
+    workloads: list[str],
+    drivers: list[str],
+    uvloop: bool = False,
 ) -> str:
-    """The Markdown table of medians, one row per workload and driver."""
+    """The Markdown table of medians, one row per workload and driver; with ``uvloop``,
+    the same driver's uvloop medians and ratios in extra columns on its row."""
     refs = [r for r in REFERENCES if r in drivers]
     head = ["workload", "driver", "wall s", "CPU s", "peak RSS MiB"]
     for ref in refs:
         head += [f"wall ÷ {ref}", f"CPU ÷ {ref}"]
+    uv_refs = [r for r in refs if any(r + UVLOOP in c for c in med.values())]
+    if uvloop:
+        head += ["uvloop wall s", "uvloop CPU s"]
+        for ref in uv_refs:
+            head += [f"uvloop wall ÷ {ref}", f"uvloop CPU ÷ {ref}"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     notes: list[str] = []
     for workload in workloads:
@@ -73,7 +100,12 @@ def table(
                 label = "FAILED" if cell["status"] == "failed" else "n/a"
                 if cell["status"] == "failed":
                     notes.append(f"{workload} / {driver}: {cell.get('error', '')}")
-                row = [label] + [""] * (len(head) - 3)
+                row = [label] + [""] * (2 + 2 * len(refs))
+            if uvloop:
+                row += _uvloop_cells(cells, driver, uv_refs)
+                uv_cell = cells.get(driver + UVLOOP, {})
+                if uv_cell.get("status") == "failed":
+                    notes.append(f"{workload} / {driver} on uvloop: {uv_cell.get('error', '')}")
             lines.append("| " + " | ".join([first, driver, *row]) + " |")
     if notes:
         lines += ["", "Failures:", ""] + [f"- {n}" for n in notes]

@@ -49,6 +49,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         import workloads_async
 
         workload = workloads_async.WORKLOADS[args.workload]
+        if args.loop == "uvloop":
+            import uvloop
+
+            asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+            out["loop"] = "uvloop"
         asyncio.run(workload(adapter, cfg, timer))
     else:
         import workloads_sync
@@ -72,6 +77,7 @@ def main() -> int:
     parser.add_argument("--password", default="")
     parser.add_argument("--database", default="bench")
     parser.add_argument("--profile", help="write cProfile stats of the measured part here")
+    parser.add_argument("--loop", default="asyncio", choices=("asyncio", "uvloop"))
     args = parser.parse_args()
     try:
         result = run(args)

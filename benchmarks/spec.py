@@ -32,12 +32,13 @@ WORKLOADS: dict[str, str] = {
     "2-point": "10,000 sequential point selects by primary key, with a parameter",
     "3-insert": "executemany INSERT of 50,000 such rows (+ commit)",
     "4-pool": "500 tasks x 20 point selects through a pool of 10 (async drivers)",
+    "4-pool-task": "500 tasks, each acquiring once for 20 point selects, pool of 10 (async)",
     "5-blob-fetch": "one 32 MiB LONGBLOB fetched 5 times",
     "5-blob-insert": "one 32 MiB LONGBLOB inserted 5 times (+ commit)",
     "6-text": "20,000 rows x 10 VARCHAR(255) of non-ASCII text, fetchall",
 }
 #: Workloads that need a pool, i.e. an asyncio driver.
-ASYNC_ONLY = frozenset({"4-pool"})
+ASYNC_ONLY = frozenset({"4-pool", "4-pool-task"})
 
 SQL_FETCH = "SELECT id, amount, day, ts, ratio, name, flag FROM fetch_rows"
 SQL_POINT = "SELECT id, amount, day, ts, ratio, name, flag FROM fetch_rows WHERE id = %s"

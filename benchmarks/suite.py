@@ -89,11 +89,21 @@ def machine_meta(rounds: int, python: str) -> dict[str, Any]:
     }
 
 
+#: How a driver run on uvloop is named among the samples and medians ("ours@uvloop").
+UVLOOP_SUFFIX = "@uvloop"
+
+
 def run_one(
-    env: envs.Env, workload: str, server: Any, timeout: float, profile: str | None = None
+    env: envs.Env,
+    workload: str,
+    server: Any,
+    timeout: float,
+    profile: str | None = None,
+    loop: str = "asyncio",
 ) -> dict[str, Any]:
     """Run one workload in a fresh process of the driver's venv; return its sample."""
-    sample: dict[str, Any] = {"workload": workload, "driver": env.driver.key}
+    key = env.driver.key + (UVLOOP_SUFFIX if loop == "uvloop" else "")
+    sample: dict[str, Any] = {"workload": workload, "driver": key}
     if not env.ok:
         return {**sample, "status": "failed", "error": env.error.splitlines()[0]}
     if workload in spec.ASYNC_ONLY and not env.driver.is_async:
@@ -114,6 +124,8 @@ def run_one(
     ]
     if profile:
         cmd += ["--profile", profile]
+    if loop != "asyncio":
+        cmd += ["--loop", loop]
     child_env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     child_env.pop("AIOMYSQL_NO_EXTENSIONS", None)
     child_env.update(env.driver.env)
@@ -162,11 +174,15 @@ def run_rounds(
     server: Any,
     rounds: int,
     timeout: float,
+    uvloop: bool = False,
 ) -> list[dict[str, Any]]:
-    """Round by round, each workload by every driver (order rotated per round)."""
+    """Round by round, each workload by every driver (order rotated per round); with
+    ``uvloop``, every asyncio driver also on uvloop (as ``key@uvloop``)."""
     samples: list[dict[str, Any]] = []
     timed_out: set[tuple[str, str]] = set()
     keys = list(selected)
+    if uvloop:
+        keys += [k + UVLOOP_SUFFIX for k, e in selected.items() if e.driver.is_async]
     for rnd in range(1, rounds + 1):
         shift = (rnd - 1) % len(keys)
         order = keys[shift:] + keys[:shift]
@@ -183,7 +199,9 @@ def run_rounds(
                     if not server.running:
                         _log("!! the server is gone: restarting it")
                         server.restart()
-                    s = run_one(selected[key], workload, server, timeout)
+                    base = key.removesuffix(UVLOOP_SUFFIX)
+                    loop = "uvloop" if key != base else "asyncio"
+                    s = run_one(selected[base], workload, server, timeout, loop=loop)
                     if s.get("timeout"):
                         timed_out.add((key, workload))
                 s["round"] = rnd
@@ -254,6 +272,12 @@ def main() -> int:
         metavar="DIR",
         help="instead of rounds: one cProfile run per driver and workload",
     )
+    parser.add_argument(
+        "--loop",
+        default="asyncio",
+        choices=("asyncio", "uvloop"),
+        help="uvloop: every asyncio driver also runs on uvloop (extra columns)",
+    )
     parser.add_argument("--python", default=sys.executable, help="python for the venvs")
     args = parser.parse_args()
     drivers = _split(args.drivers, all_drivers, "driver")
@@ -263,6 +287,11 @@ def main() -> int:
 
     meta = machine_meta(args.rounds, args.python)
     selected = envs.prepare(drivers, args.python, install=not args.no_install)
+    uvloop = args.loop == "uvloop"
+    if uvloop:
+        for env in selected.values():
+            if env.ok and env.driver.is_async and not envs.ensure_uvloop(env):
+                raise SystemExit(f"{env.driver.key}: uvloop could not be installed")
     _log("==> starting the benchmark server and loading the data")
     server = dataset.start_server()
     try:
@@ -271,7 +300,7 @@ def main() -> int:
         if args.profile:
             profile(selected, workloads, server, args.profile, args.timeout)
             return 0
-        samples = run_rounds(selected, workloads, server, args.rounds, args.timeout)
+        samples = run_rounds(selected, workloads, server, args.rounds, args.timeout, uvloop)
     finally:
         server.stop()
     meta["loadavg_after"] = _loadavg()
@@ -289,7 +318,8 @@ def main() -> int:
             "extensions": exts,
             "env": dict(env.driver.env),
         }
-    text = report.header(meta, env_meta) + "\n\n" + report.table(med, workloads, drivers)
+    meta["loops"] = ["asyncio", "uvloop"] if uvloop else ["asyncio"]
+    text = report.header(meta, env_meta) + "\n\n" + report.table(med, workloads, drivers, uvloop)
     print(text)
     if args.markdown:
         with open(args.markdown, "w") as f:

@@ -92,6 +92,33 @@ async def pool(ad: ModuleType, cfg: Cfg, t: Timer) -> None:
         await ad.close_pool(the_pool)
 
 
+async def pool_task(ad: ModuleType, cfg: Cfg, t: Timer) -> None:
+    """Like ``pool`` but each task holds its connection for all its statements, as a web
+    request does: one acquire per task."""
+    ids = spec.point_ids()
+    per_task = spec.POOL_SELECTS_PER_TASK
+    chunks = [ids[i : i + per_task] for i in range(0, len(ids), per_task)]
+    assert len(chunks) == spec.POOL_TASKS
+    results: list[Any] = [None] * len(ids)
+    the_pool = await ad.create_pool(cfg, spec.POOL_SIZE)
+
+    async def task(first: int, chunk: list[int]) -> None:
+        async with ad.acquire(the_pool) as conn:
+            cur = await ad.cursor(conn)
+            for i, n in enumerate(chunk):
+                await cur.execute(spec.SQL_POINT, (n,))
+                results[first + i] = await cur.fetchall()
+
+    try:
+        await task(0, ids[:1])  # warm-up
+        t.start()
+        await asyncio.gather(*(task(k * per_task, c) for k, c in enumerate(chunks)))
+        t.stop()
+        checks.point_results(results, ids)
+    finally:
+        await ad.close_pool(the_pool)
+
+
 async def blob_fetch(ad: ModuleType, cfg: Cfg, t: Timer) -> None:
     values: list[Any] = []
     conn, cur = await _session(ad, cfg)
@@ -142,6 +169,7 @@ WORKLOADS: dict[str, Callable[[ModuleType, Cfg, Timer], Coroutine[Any, Any, None
     "2-point": point,
     "3-insert": insert,
     "4-pool": pool,
+    "4-pool-task": pool_task,
     "5-blob-fetch": blob_fetch,
     "5-blob-insert": blob_insert,
     "6-text": text,
