@@ -24,6 +24,7 @@ from .errors import Error, InterfaceError, OperationalError, ProgrammingError
 from .local_infile import named_local_file, send_local_file
 from .protocol import commands
 from .protocol import events as ev
+from .protocol._impl import read_whole_result
 from .protocol.core import ClientCore
 from .protocol.handshake import Greeting
 from .protocol.packets import ProtocolError
@@ -363,6 +364,11 @@ class Channel:
                 raise closed_error()
             if not core.has_enough_data():  # usually: the server has not answered yet
                 await wire.wait_data()
+            if not unbuffered:  # the common case in one step, when it is all here
+                result = read_whole_result(core, Result)
+                if result is not None:
+                    self.last_result = result
+                    return result  # type: ignore[no-any-return]
             event = core.next_event()
             while event is ev.NEED_DATA:
                 await wire.wait_data()

@@ -598,3 +598,8 @@ def escape_args(args, mapping):
         else:
             out.append(enc(value, mapping))
     return tuple(out)
+
+
+# --- a statement's whole reply (twin of whole_result.py) -------------------------------
+
+include "_whole_result.pxi"
