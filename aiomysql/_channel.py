@@ -24,7 +24,7 @@ from .errors import Error, InterfaceError, OperationalError, ProgrammingError
 from .local_infile import named_local_file, send_local_file
 from .protocol import commands
 from .protocol import events as ev
-from .protocol._impl import read_whole_result
+from .protocol._impl import query_packet, read_whole_result
 from .protocol.core import ClientCore
 from .protocol.handshake import Greeting
 from .protocol.packets import ProtocolError
@@ -296,7 +296,7 @@ class Channel:
             self._named_infile = named_local_file(sql, self.no_backslash_escapes())
         if self._echo:
             logger.info("%s", sql.decode(self.encoding, "replace"))
-        request = core.send_command(commands.com_query(sql))
+        request = query_packet(core, sql)
         try:
             wire = self.wire
             if wire is None:
@@ -363,7 +363,11 @@ class Channel:
             if core is None or wire is None:
                 raise closed_error()
             if not core.has_enough_data():  # usually: the server has not answered yet
-                await wire.wait_data()
+                waiter = wire.data_waiter()
+                if waiter is not None:
+                    await waiter
+                else:
+                    await wire.wait_data()
             if not unbuffered:  # the common case in one step, when it is all here
                 result = read_whole_result(core, Result)
                 if result is not None:

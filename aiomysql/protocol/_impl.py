@@ -25,9 +25,9 @@ from types import ModuleType
 from typing import Any
 
 from . import escaping as _escaping
+from . import fast_path as _fast_path
 from . import packets as _packets
 from . import rows as _rows
-from . import whole_result as _whole_result
 from .escaping import Encoder
 from .rows import Decoder
 
@@ -36,7 +36,7 @@ TWINS: dict[str, tuple[str, ...]] = {
     "aiomysql.protocol.rows": ("decode_text_row", "decode_text_rows"),
     "aiomysql.protocol.packets": ("read_packet", "packets_end"),
     "aiomysql.protocol.escaping": ("escape_string", "escape_args"),
-    "aiomysql.protocol.whole_result": ("read_whole_result",),
+    "aiomysql.protocol.fast_path": ("query_packet", "read_whole_result"),
 }
 #: Functions of the compiled module with no pure twin: they tell it which callables of
 #: the upper layers it may replace by C code (the reference simply calls them).
@@ -97,7 +97,8 @@ read_packet = _packets.read_packet
 packets_end = _packets.packets_end
 escape_string = _escaping.escape_string
 escape_args = _escaping.escape_args
-read_whole_result = _whole_result.read_whole_result
+query_packet = _fast_path.query_packet
+read_whole_result = _fast_path.read_whole_result
 if speedups is not None:
     decode_text_row = speedups.decode_text_row
     decode_text_rows = speedups.decode_text_rows
@@ -105,6 +106,7 @@ if speedups is not None:
     packets_end = speedups.packets_end
     escape_string = speedups.escape_string
     escape_args = speedups.escape_args
+    query_packet = speedups.query_packet
     read_whole_result = speedups.read_whole_result
 
 # What the upper layers registered, kept so that compiled() can hand it on too.

@@ -600,6 +600,6 @@ def escape_args(args, mapping):
     return tuple(out)
 
 
-# --- a statement's whole reply (twin of whole_result.py) -------------------------------
+# --- a statement's whole reply (twin of fast_path.py) -------------------------------
 
-include "_whole_result.pxi"
+include "_fast_path.pxi"

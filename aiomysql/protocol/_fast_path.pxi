@@ -1,11 +1,14 @@
-# Included by _speedups.pyx: the compiled twin of whole_result.read_whole_result (same
+# Included by _speedups.pyx: the compiled twin of fast_path.read_whole_result (same
 # cases, same moves of the core's state); it shares that module's row decoder.
 
 from cpython.unicode cimport PyUnicode_DecodeUTF8 as _utf8
 
 from ..constants import CLIENT as _CLIENT
+from ..constants import COMMAND as _COMMAND
+from .commands import com_query as _com_query
 from .state import State as _State
 
+cdef object _ST_IDLE = _State.IDLE
 cdef object _ST_RESULT = _State.RESULT
 cdef object _ST_MORE = _State.MORE_RESULTS
 cdef object _ST_COLUMNS = _State.COLUMNS
@@ -26,10 +29,31 @@ cdef inline Py_ssize_t _frame_len(const unsigned char *buf, Py_ssize_t p) noexce
     return buf[p] | buf[p + 1] << 8 | buf[p + 2] << 16
 
 
+cdef unsigned char _COM_QUERY_BYTE = _COMMAND.COM_QUERY
+
+
+def query_packet(core, bytes sql):
+    """Bytes of COM_QUERY carrying ``sql``; same contract as fast_path.query_packet."""
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(sql) + 1
+    if core._state is not _ST_IDLE or n >= MAX_FRAME:
+        return core.send_command(_com_query(sql))
+    core._seq = 1
+    core._to(_ST_RESULT)
+    cdef bytes out = PyBytes_FromStringAndSize(NULL, n + 4)
+    cdef unsigned char *o = <unsigned char *>PyBytes_AS_STRING(out)
+    o[0] = n & 0xFF
+    o[1] = (n >> 8) & 0xFF
+    o[2] = n >> 16
+    o[3] = 0
+    o[4] = _COM_QUERY_BYTE
+    memcpy(o + 5, PyBytes_AS_STRING(sql), n - 1)
+    return out
+
+
 def read_whole_result(core, result_type):
     """The reply to the command just sent, as a new ``result_type`` when all of it is
     buffered and it is an OK or a result set of known columns; else None, the core
-    untouched. Same contract as whole_result.read_whole_result."""
+    untouched. Same contract as fast_path.read_whole_result."""
     state = core._state
     if state is not _ST_RESULT and state is not _ST_MORE:
         return None

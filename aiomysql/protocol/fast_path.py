@@ -1,4 +1,7 @@
-"""A statement's whole reply read in one step: the common case of the per-statement path.
+"""The common case of the per-statement path: a query sent, its whole reply read in one step.
+
+``query_packet`` frames a COM_QUERY whose statement fits one frame without the
+intermediate payload and frame objects of ``send_command``.
 
 When everything the server sent in reply to the command just sent is buffered and the
 reply is of the common kind (an OK packet, or a text result set whose column definitions
@@ -10,14 +13,15 @@ joins multi-frame packets). State moves still go through the core's ``_to``/``_f
 the same moves the general path makes, in the same order.
 
 This is the pure-Python twin of the compiled ``_speedups.read_whole_result``
-(``_whole_result.pxi``); ``_impl`` picks one. Both return None in exactly the same cases.
+(``_fast_path.pxi``); ``_impl`` picks one. Both return None in exactly the same cases.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..constants import CLIENT
+from ..constants import CLIENT, COMMAND
+from .commands import com_query
 from .packets import MAX_FRAME
 from .rows import decode_text_rows as _decode_text_rows
 from .state import State
@@ -25,12 +29,28 @@ from .state import State
 if TYPE_CHECKING:
     from .core import ClientCore
 
+_IDLE = State.IDLE
 _RESULT = State.RESULT
 _MORE = State.MORE_RESULTS
 _COLUMNS = State.COLUMNS
 _COLUMNS_EOF = State.COLUMNS_EOF
 _ROWS = State.ROWS
 _DEPRECATE_EOF = CLIENT.DEPRECATE_EOF
+
+
+_COM_QUERY = COMMAND.COM_QUERY
+
+
+def query_packet(core: ClientCore, sql: bytes) -> bytes:
+    """Bytes of COM_QUERY carrying ``sql``; the core then waits for the reply (the same
+    as ``core.send_command(com_query(sql))``, which it is for anything but an idle core
+    and a statement under one frame)."""
+    n = len(sql) + 1
+    if core._state is not _IDLE or n >= MAX_FRAME:
+        return core.send_command(com_query(sql))
+    core._seq = 1  # the request's frame is sequence id 0
+    core._to(_RESULT)
+    return bytes((n & 0xFF, (n >> 8) & 0xFF, n >> 16, 0, _COM_QUERY)) + sql
 
 
 def read_whole_result(core: ClientCore, result_type: type[Any]) -> Any:

@@ -17,11 +17,11 @@ from speedups_support import load_compiled
 from aiomysql.constants import CLIENT, FIELD_TYPE, SERVER_STATUS
 from aiomysql.errors import ProgrammingError
 from aiomysql.protocol import events as ev
-from aiomysql.protocol import whole_result
+from aiomysql.protocol import fast_path
 from aiomysql.protocol.auth import AuthContext
 from aiomysql.protocol.core import ClientCore, State
 from aiomysql.protocol.handshake import Greeting
-from aiomysql.protocol.packets import ProtocolError
+from aiomysql.protocol.packets import MAX_FRAME, ProtocolError
 from aiomysql.protocol.results import OkPacket
 from aiomysql.result import Result
 
@@ -30,7 +30,7 @@ CLASSIC_CAPS = CAPS & ~CLIENT.DEPRECATE_EOF
 
 Reader = Callable[[ClientCore, type[Any]], Any]
 _compiled = load_compiled()
-TWINS: dict[str, Reader] = {"python": whole_result.read_whole_result}
+TWINS: dict[str, Reader] = {"python": fast_path.read_whole_result}
 if _compiled is not None:
     TWINS["compiled"] = _compiled.read_whole_result
 
@@ -249,3 +249,26 @@ def test_nothing_is_read_while_no_reply_is_expected(read: Reader) -> None:
     core = learned()
     assert core.state is State.IDLE
     assert read(core, Result) is None
+
+
+@pytest.mark.parametrize("size", [0, 1, 300, MAX_FRAME - 2, MAX_FRAME - 1, MAX_FRAME + 5])
+def test_query_packet_is_what_send_command_sends(size: int) -> None:
+    sql = b"S" * size
+    core, reference = connected(), connected()
+    assert fast_path.query_packet(core, sql) == reference.send_command(b"\x03" + sql)
+    assert snapshot(core) == snapshot(reference) and core.state is State.RESULT
+    if _compiled is not None:
+        core = connected()
+        assert _compiled.query_packet(core, sql) == fast_path.query_packet(connected(), sql)
+        assert snapshot(core) == snapshot(reference)
+
+
+def test_query_packet_refuses_a_busy_core_as_send_command_does() -> None:
+    for query_packet in [fast_path.query_packet] + (
+        [_compiled.query_packet] if _compiled is not None else []
+    ):
+        core = connected()
+        query_packet(core, b"SELECT 1")
+        with pytest.raises(ProgrammingError, match="out of sync"):
+            query_packet(core, b"SELECT 2")
+        assert core.state is State.RESULT
