@@ -11,9 +11,6 @@ from .state import State as _State
 cdef object _ST_IDLE = _State.IDLE
 cdef object _ST_RESULT = _State.RESULT
 cdef object _ST_MORE = _State.MORE_RESULTS
-cdef object _ST_COLUMNS = _State.COLUMNS
-cdef object _ST_COLUMNS_EOF = _State.COLUMNS_EOF
-cdef object _ST_ROWS = _State.ROWS
 cdef long _DEPRECATE_EOF = _CLIENT.DEPRECATE_EOF
 
 
@@ -172,18 +169,11 @@ def read_whole_result(core, result_type):
                 q += 4 + rlen
         except Exception:
             return None  # the general path decodes them again and raises its own error
-    columns = list(known)
-    core.columns = columns
-    core._ncols = count
-    core._to(_ST_COLUMNS)
-    if not deprecate_eof:
-        core._to(_ST_COLUMNS_EOF)
-    core._plan = plan
-    core._to(_ST_ROWS)
     core._pos = stop
     core._seq = (seq + 1) & 0xFF
     core._need = 4
-    core._finish(status)
+    core._finish(status)  # one move, as in fast_path.py
+    columns = list(known)
     result = _new_instance(result_type)
     result.affected_rows = nrows
     result.insert_id = 0

@@ -9,8 +9,9 @@ the core has parsed before), ``read_whole_result`` reads it at once: no event pe
 one result object filled straight from the buffer. Otherwise it returns None and leaves
 the core untouched, and the caller reads the reply event by event (``next_event``: the
 general path, which also raises the server's errors, parses new column definitions and
-joins multi-frame packets). State moves still go through the core's ``_to``/``_finish``,
-the same moves the general path makes, in the same order.
+joins multi-frame packets). The state moves through the core's ``_finish`` (so ``_to``):
+a reply read whole is one move from RESULT, as an OK reply is; the column and row states
+the general path passes through are never observable in between.
 
 This is the pure-Python twin of the compiled ``_speedups.read_whole_result``
 (``_fast_path.pxi``); ``_impl`` picks one. Both return None in exactly the same cases.
@@ -32,9 +33,6 @@ if TYPE_CHECKING:
 _IDLE = State.IDLE
 _RESULT = State.RESULT
 _MORE = State.MORE_RESULTS
-_COLUMNS = State.COLUMNS
-_COLUMNS_EOF = State.COLUMNS_EOF
-_ROWS = State.ROWS
 _DEPRECATE_EOF = CLIENT.DEPRECATE_EOF
 
 
@@ -154,16 +152,11 @@ def read_whole_result(core: ClientCore, result_type: type[Any]) -> Any:
             return None  # the general path decodes them again and raises its own error
         if len(rows) != nrows:
             return None
-    columns = list(known)
-    core.columns = columns
-    core._ncols = count
-    core._to(_COLUMNS)
-    if not deprecate_eof:
-        core._to(_COLUMNS_EOF)
-    core._plan = plan
-    core._to(_ROWS)
+    # Read whole, so the column and row states between are never observable: one move,
+    # RESULT (or MORE_RESULTS) to IDLE or MORE_RESULTS, as for an OK reply.
     core._pos, core._seq, core._need = stop, (seq + 1) & 0xFF, 4
     core._finish(status)
+    columns = list(known)
     result = object.__new__(result_type)
     result.affected_rows = nrows
     result.insert_id = 0
