@@ -25,6 +25,7 @@ from .errors import Error, InterfaceError, OperationalError, ProgrammingError
 from .local_infile import named_local_file, send_local_file
 from .protocol import commands
 from .protocol import events as ev
+from .protocol._impl import query_packet, read_whole_result
 from .protocol.core import ClientCore
 from .protocol.handshake import Greeting
 from .protocol.packets import ProtocolError
@@ -322,7 +323,10 @@ class Channel:
             self._named_infile = named_local_file(sql, self.no_backslash_escapes())
         if self._echo:
             logger.info("%s", sql.decode(self.encoding, "replace"))
-        request = core.send_command(com_query(sql))
+        if com_query is commands.com_query:
+            request = query_packet(core, sql)
+        else:  # CLIENT_QUERY_ATTRIBUTES: every COM_QUERY carries the attribute header
+            request = core.send_command(com_query(sql))
         try:
             wire = self.wire
             if wire is None:
@@ -389,7 +393,16 @@ class Channel:
             if core is None or wire is None:
                 raise closed_error()
             if not core.has_enough_data():  # usually: the server has not answered yet
-                await wire.wait_data()
+                waiter = wire.data_waiter()
+                if waiter is not None:
+                    await waiter
+                else:
+                    await wire.wait_data()
+            if not unbuffered:  # the common case in one step, when it is all here
+                result = read_whole_result(core, Result)
+                if result is not None:
+                    self.last_result = result
+                    return result  # type: ignore[no-any-return]
             event = core.next_event()
             while event is ev.NEED_DATA:
                 await wire.wait_data()

@@ -132,6 +132,23 @@ class Wire(asyncio.BufferedProtocol):
                 self._write_timer.cancel()
                 self._write_timer = None
 
+    def data_waiter(self) -> asyncio.Future[None] | None:
+        """wait_data() without a coroutine of its own, for the per-statement path: a
+        future that ``buffer_updated`` resolves once the core has enough bytes.
+
+        None when the wait needs wait_data() (a lost wire, paused reading, a read
+        timeout, or a request not all sent yet).
+        """
+        if (
+            self.lost is not None
+            or self._reading_paused
+            or self._writing_paused
+            or self.read_timeout is not None
+        ):
+            return None
+        waiter = self._waiter = self.loop.create_future()
+        return waiter
+
     def _time_out(self, waiter: asyncio.Future[None], what: str) -> None:
         """A read or write took too long: the protocol state is unknown, so close."""
         if waiter.done():

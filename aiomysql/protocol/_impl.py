@@ -26,6 +26,7 @@ from types import ModuleType
 from typing import Any
 
 from . import escaping as _escaping
+from . import fast_path as _fast_path
 from . import packets as _packets
 from . import renumber as _renumber
 from . import rows as _rows
@@ -37,6 +38,7 @@ TWINS: dict[str, tuple[str, ...]] = {
     "aiomysql.protocol.rows": ("decode_text_row", "decode_text_rows"),
     "aiomysql.protocol.packets": ("read_packet", "packets_end"),
     "aiomysql.protocol.escaping": ("escape_string", "escape_args"),
+    "aiomysql.protocol.fast_path": ("query_packet", "read_whole_result"),
 }
 #: The same for the second compiled module, ``_compression_speedups`` (compressed
 #: connections' per-packet loop).
@@ -109,6 +111,8 @@ escape_args = _escaping.escape_args
 renumber_packets = _renumber.renumber_packets
 if compression_speedups is not None:
     renumber_packets = compression_speedups.renumber_packets
+query_packet = _fast_path.query_packet
+read_whole_result = _fast_path.read_whole_result
 if speedups is not None:
     decode_text_row = speedups.decode_text_row
     decode_text_rows = speedups.decode_text_rows
@@ -116,6 +120,8 @@ if speedups is not None:
     packets_end = speedups.packets_end
     escape_string = speedups.escape_string
     escape_args = speedups.escape_args
+    query_packet = speedups.query_packet
+    read_whole_result = speedups.read_whole_result
 
 # What the upper layers registered, kept so that compiled() can hand it on too.
 _decoders: dict[str, Decoder] = {}

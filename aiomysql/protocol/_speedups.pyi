@@ -7,6 +7,7 @@ and signatures.
 from collections.abc import Mapping
 from typing import Any
 
+from .core import ClientCore
 from .escaping import Encoder
 from .rows import Decoder, Plan
 
@@ -39,3 +40,5 @@ def register_encoders(
 def escape_args(
     args: tuple[Any, ...] | list[Any], mapping: Mapping[type, Encoder]
 ) -> tuple[str, ...]: ...
+def query_packet(core: ClientCore, sql: bytes) -> bytes: ...
+def read_whole_result(core: ClientCore, result_type: type[Any]) -> Any: ...

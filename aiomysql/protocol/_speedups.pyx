@@ -754,3 +754,8 @@ def escape_args(args, mapping):
         else:
             out.append(enc(value, mapping))
     return tuple(out)
+
+
+# --- a statement's whole reply (twin of fast_path.py) -------------------------------
+
+include "_fast_path.pxi"

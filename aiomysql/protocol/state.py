@@ -9,6 +9,7 @@
     IDLE         --send_command()------------------> RESULT
     RESULT       --OK (more results)---------------> MORE_RESULTS (OkPacket)
                  --OK------------------------------> IDLE       (OkPacket)
+                 --whole reply read at once--------> IDLE or MORE_RESULTS (fast_path)
                  --ERR-----------------------------> IDLE       (error raised)
                  --column count--------------------> COLUMNS
                  --0xFB filename-------------------> INFILE     (LocalInfileRequest)
