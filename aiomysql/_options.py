@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import ssl
 from collections.abc import Mapping
 from typing import Any
@@ -15,6 +16,16 @@ from .errors import ProgrammingError
 DEFAULT_CONNECT_TIMEOUT = 10.0
 #: Seconds the side connection that sends KILL QUERY after a cancellation may take.
 KILL_QUERY_TIMEOUT = 10.0
+
+
+#: The test suite's switch (AIOMYSQL_TEST_PREPARED=1): connections prepare by default.
+PREPARED_BY_DEFAULT = os.environ.get("AIOMYSQL_TEST_PREPARED", "") not in ("", "0")
+
+
+def _check_cache_size(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ProgrammingError(0, "statement_cache_size must be an int >= 0")
+    return value
 
 
 def _check_timeout(name: str, value: float | None) -> float | None:
@@ -65,6 +76,10 @@ class ConnectOptions:
     write_timeout: float | None
     allow_cleartext_password: bool
     multi_statements: bool = True
+    #: Cursors run statements as server-side prepared statements (binary protocol).
+    prepared: bool = False
+    #: Prepared statements kept per connection (LRU); 0 closes each after its run.
+    statement_cache_size: int = 100
 
     @property
     def address(self) -> str:
@@ -127,6 +142,8 @@ def parse_options(
     write_timeout: float | None,
     allow_cleartext_password: bool,
     multi_statements: bool = True,
+    prepared: bool | None = None,
+    statement_cache_size: int = 100,
 ) -> ConnectOptions:
     """Check Connection's arguments, fill in defaults and option files; raise
     ProgrammingError (or OperationalError for unusable TLS files) on bad values."""
@@ -180,4 +197,6 @@ def parse_options(
         write_timeout=_check_timeout("write_timeout", write_timeout),
         allow_cleartext_password=allow_cleartext_password,
         multi_statements=bool(multi_statements),
+        prepared=PREPARED_BY_DEFAULT if prepared is None else bool(prepared),
+        statement_cache_size=_check_cache_size(statement_cache_size),
     )

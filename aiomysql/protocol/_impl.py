@@ -24,6 +24,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
+from . import binary_rows as _binary_rows
 from . import escaping as _escaping
 from . import packets as _packets
 from . import rows as _rows
@@ -95,6 +96,8 @@ read_packet = _packets.read_packet
 packets_end = _packets.packets_end
 escape_string = _escaping.escape_string
 escape_args = _escaping.escape_args
+decode_binary_row = _binary_rows.decode_binary_row
+decode_binary_rows = _binary_rows.decode_binary_rows
 if speedups is not None:
     decode_text_row = speedups.decode_text_row
     decode_text_rows = speedups.decode_text_rows

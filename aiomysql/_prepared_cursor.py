@@ -1,0 +1,73 @@
+"""The prepared-statement cursor: ``conn.cursor(prepared=True)`` mixes it in front of the
+cursor class, so that execute() runs through the binary protocol and everything else
+(fetching, dict rows, unbuffered reads) stays the class's own."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+from ._channel import UNREAD_UNBUFFERED
+from ._statements import StatementHandle
+from .cursors import Cursor
+from .errors import ProgrammingError
+from .result import Result
+
+
+class PreparedCursor(Cursor):
+    """execute() as a server-side prepared statement (cached per connection).
+
+    Differences from the text cursor: ``_last_executed`` is formatted only when read;
+    arguments the binary protocol has no encoding for (a sequence for ``IN %s``, a type
+    with a ``conv=`` encoder of the user's) and statements the server cannot prepare
+    run as text.
+    """
+
+    _executed_args: Any = None
+
+    @property
+    def _last_executed(self) -> str | None:
+        query, args = self._executed, self._executed_args
+        if query is None or args is None or self._connection is None:
+            return query
+        return self._channel.format_query(query, args)
+
+    async def _prepare_run(self) -> None:
+        """What execute() does before every statement (as Cursor.execute does)."""
+        if self._connection is None:
+            raise ProgrammingError("Cursor closed")
+        if self._result is not None and not self._channel.settled():
+            if self._unbuffered and not self._result.complete:
+                warnings.warn(UNREAD_UNBUFFERED, UserWarning, stacklevel=3)
+            while await self.nextset():
+                pass
+        self._result = None
+        self._rows = None
+        self._rownumber = 0
+        self._description = None
+        self._rowcount = -1
+
+    async def _finish_run(self, result: Result) -> int:
+        self._load(result)
+        if result.warning_count and result.complete:
+            await self._show_warnings(self._channel)
+        return self._rowcount
+
+    async def execute(self, query: str, args: Any = None) -> int:
+        """Run ``query`` with ``args`` bound to its %s / %(name)s placeholders, as a
+        prepared statement."""
+        await self._prepare_run()
+        self._executed = query
+        self._executed_args = args
+        result = await self._channel.run_prepared(query, args, self._unbuffered)
+        return await self._finish_run(result)
+
+    async def execute_handle(self, handle: StatementHandle, args: Sequence[Any]) -> int:
+        """Run an explicitly prepared statement (``Connection.prepare()``) with ``args``."""
+        await self._prepare_run()
+        self._executed = handle.sql.decode(self._channel.encoding, "replace")
+        self._executed_args = None
+        channel: Any = self._channel  # a Channel: execute_handle is not in the Protocol
+        result = await channel.execute_handle(handle, args, self._unbuffered)
+        return await self._finish_run(result)
