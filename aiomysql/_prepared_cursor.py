@@ -24,14 +24,15 @@ class PreparedCursor(Cursor):
     run as text.
     """
 
-    _executed_args: Any = None
+    #: (query, args) of the last prepared execute(): _last_executed formats them on demand.
+    _prepared_run: tuple[str, Any] | None = None
 
     @property
     def _last_executed(self) -> str | None:
-        query, args = self._executed, self._executed_args
-        if query is None or args is None or self._connection is None:
-            return query
-        return self._channel.format_query(query, args)
+        query, run = self._executed, self._prepared_run
+        if run is None or run[0] is not query or run[1] is None or self._connection is None:
+            return query  # not from a prepared execute() (executemany's INSERT text...)
+        return self._channel.format_query(run[0], run[1])
 
     async def _prepare_run(self) -> None:
         """What execute() does before every statement (as Cursor.execute does)."""
@@ -59,7 +60,7 @@ class PreparedCursor(Cursor):
         prepared statement."""
         await self._prepare_run()
         self._executed = query
-        self._executed_args = args
+        self._prepared_run = (query, args)
         result = await self._channel.run_prepared(query, args, self._unbuffered)
         return await self._finish_run(result)
 
@@ -67,7 +68,7 @@ class PreparedCursor(Cursor):
         """Run an explicitly prepared statement (``Connection.prepare()``) with ``args``."""
         await self._prepare_run()
         self._executed = handle.sql.decode(self._channel.encoding, "replace")
-        self._executed_args = None
+        self._prepared_run = None
         channel: Any = self._channel  # a Channel: execute_handle is not in the Protocol
         result = await channel.execute_handle(handle, args, self._unbuffered)
         return await self._finish_run(result)

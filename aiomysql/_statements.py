@@ -11,7 +11,8 @@ again and run once more, transparently.
 What the binary protocol cannot say as the text protocol does goes as text instead:
 arguments of a type it has no encoding for (sequences for ``IN %s``, types with an
 encoder of the user's), and statements the server cannot prepare (1295) or parse (1064:
-multi-statements; a real syntax error then comes from the text run, unchanged).
+multi-statements; a real syntax error then comes from the text run, unchanged), or
+servers and proxies without COM_STMT_PREPARE (1047).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from . import converters
 from .constants import ER
 from .errors import Error, InterfaceError, OperationalError, ProgrammingError
+from .log import logger
 from .protocol import events as ev
 from .protocol.results import Column
 from .protocol.stmt_packets import (
@@ -46,7 +48,7 @@ if TYPE_CHECKING:
 #: Errors meaning the server no longer has the statement as prepared: prepare again.
 REPREPARE = frozenset({ER.UNKNOWN_STMT_HANDLER, ER.NEED_REPREPARE})
 #: Prepare errors after which the statement runs as text (see the module docstring).
-TEXT_INSTEAD = frozenset({ER.UNSUPPORTED_PS, ER.PARSE_ERROR})
+TEXT_INSTEAD = frozenset({ER.UNSUPPORTED_PS, ER.PARSE_ERROR, ER.UNKNOWN_COM_ERROR})
 #: str/bytes values at least this long go ahead with COM_STMT_SEND_LONG_DATA.
 LONG_DATA_MIN = 1 << 20
 LONG_DATA_CHUNK = 1 << 20
@@ -166,6 +168,7 @@ class PreparedStatements:
         encoders: dict[Any, Any]
         last_result: Result | None
         _codec_errors: str
+        _echo: bool
         _io_errors: map_io_errors
 
         def require_core(self) -> ClientCore: ...
@@ -207,12 +210,14 @@ class PreparedStatements:
         core = self.require_core()
         if not core.idle:
             await self.settle()
+        if self._echo:
+            logger.info("%s", sql if args is None else self.format_query(sql, args))
         qmarked, values = positional(sql, args)
         bindable = self._bindable
         for value in values:
             if type(value) not in bindable:
                 return await self._run_as_text(sql, args, unbuffered)
-        key = qmarked.encode(self.encoding, self._codec_errors)
+        key = self._encode_sql(qmarked)
         if key in self._text_only:
             return await self._run_as_text(sql, args, unbuffered)
         handle = self._statements.get(key)
@@ -235,6 +240,14 @@ class PreparedStatements:
                 self._to_close.append(handle.stmt_id)
                 self._flush_closes()
 
+    def _encode_sql(self, sql: str) -> bytes:
+        try:
+            return sql.encode(self.encoding, self._codec_errors)
+        except UnicodeEncodeError as exc:
+            raise ProgrammingError(
+                0, f"The statement cannot be encoded as {self.options.charset_name}: {exc}"
+            ) from None
+
     async def _run_as_text(self, sql: str, args: Any, unbuffered: bool) -> Result:
         return await self.run_query(
             sql if args is None else self.format_query(sql, args), unbuffered
@@ -246,7 +259,7 @@ class PreparedStatements:
         core = self.require_core()
         if not core.idle:
             await self.settle()
-        key = qmark_sql(sql).encode(self.encoding, self._codec_errors)
+        key = self._encode_sql(qmark_sql(sql))
         handle = await self._prepare(key, text_instead=False)
         assert handle is not None
         return handle
@@ -342,13 +355,18 @@ class PreparedStatements:
         self._flush_closes()
         encoding, errors = self.encoding, self._codec_errors
         long_params = self._long_params(values)
-        types, nulls, data = encode_params(values, encoding, errors, long_params)
+        try:
+            types, nulls, data = encode_params(values, encoding, errors, long_params)
+            request = b"".join(
+                core.send_no_reply(com_stmt_send_long_data(handle.stmt_id, i, chunk))
+                for i in sorted(long_params)
+                for chunk in _chunks(values[i], encoding, errors)
+            )
+        except UnicodeEncodeError as exc:
+            raise ProgrammingError(
+                0, f"A parameter cannot be encoded as {self.options.charset_name}: {exc}"
+            ) from None
         send_types = types != handle.types
-        request = b"".join(
-            core.send_no_reply(com_stmt_send_long_data(handle.stmt_id, i, chunk))
-            for i in sorted(long_params)
-            for chunk in _chunks(values[i], encoding, errors)
-        )
         request += core.send_execute(
             com_stmt_execute(handle.stmt_id, types, nulls, data, send_types)
         )
