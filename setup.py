@@ -49,10 +49,15 @@ def extensions() -> list[Extension]:
         ["aiomysql/protocol/_speedups.pyx"],
         extra_compile_args=["-O2"] if os.name != "nt" else [],
     )
+    binary_ext = Extension(  # the binary protocol's twin (prepared statements)
+        "aiomysql.protocol._binary_speedups",
+        ["aiomysql/protocol/_binary_speedups.pyx"],
+        extra_compile_args=["-O2"] if os.name != "nt" else [],
+    )
     try:
         return list(
             cythonize(
-                [ext],
+                [ext, binary_ext],
                 language_level=3,
                 quiet=True,
                 # The checks of `cython -Wextra`, so that a build shows them.

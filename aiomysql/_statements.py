@@ -25,8 +25,10 @@ from typing import TYPE_CHECKING, Any
 from . import converters
 from .constants import ER
 from .errors import Error, InterfaceError, OperationalError, ProgrammingError
+from .local_infile import named_local_file
 from .log import logger
 from .protocol import events as ev
+from .protocol._impl import encode_params
 from .protocol.results import Column
 from .protocol.stmt_packets import (
     BINDABLE,
@@ -35,7 +37,6 @@ from .protocol.stmt_packets import (
     com_stmt_execute,
     com_stmt_prepare,
     com_stmt_send_long_data,
-    encode_params,
 )
 from .result import Result
 
@@ -169,6 +170,9 @@ class PreparedStatements:
         last_result: Result | None
         _codec_errors: str
         _echo: bool
+        _local_infile: bool
+
+        def no_backslash_escapes(self) -> bool: ...
         _io_errors: map_io_errors
 
         def require_core(self) -> ClientCore: ...
@@ -218,6 +222,9 @@ class PreparedStatements:
             if type(value) not in bindable:
                 return await self._run_as_text(sql, args, unbuffered)
         key = self._encode_sql(qmarked)
+        if self._local_infile and named_local_file(key, self.no_backslash_escapes()):
+            # LOAD DATA LOCAL INFILE: the text path names (and so allows) the file.
+            return await self._run_as_text(sql, args, unbuffered)
         if key in self._text_only:
             return await self._run_as_text(sql, args, unbuffered)
         handle = self._statements.get(key)
