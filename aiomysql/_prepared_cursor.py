@@ -5,7 +5,7 @@ cursor class, so that execute() runs through the binary protocol and everything 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ._channel import UNREAD_UNBUFFERED
@@ -62,6 +62,23 @@ class PreparedCursor(Cursor):
         self._executed = query
         self._prepared_run = (query, args)
         result = await self._channel.run_prepared(query, args, self._unbuffered)
+        return await self._finish_run(result)
+
+    async def executemany(self, query: str, args: Iterable[Any]) -> int | None:
+        """Run ``query`` once per item of ``args``: one bulk execute on MariaDB for INSERT,
+        REPLACE, UPDATE and DELETE, else executes pipelined; as text when the values cannot
+        be bound (as execute())."""
+        channel: Any = self._get_channel()  # a Channel: run_prepared_many is not in the Protocol
+        rows = list(args)
+        if not rows:
+            return None
+        await self._prepare_run()
+        await channel.settle()  # what another cursor left unread
+        self._executed = query
+        self._prepared_run = (query, rows[-1])
+        result = await channel.run_prepared_many(query, rows)
+        if result is None:
+            return await super().executemany(query, rows)
         return await self._finish_run(result)
 
     async def execute_handle(self, handle: StatementHandle, args: Sequence[Any]) -> int:

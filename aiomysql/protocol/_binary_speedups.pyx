@@ -85,7 +85,7 @@ cdef int _load_plan(tuple plan) except -1:
 
 
 cdef inline bint _valid_date(int y, int m, int d) noexcept:
-    if y < 1 or m < 1 or m > 12 or d < 1:
+    if y < 1 or y > 9999 or m < 1 or m > 12 or d < 1:
         return False
     if m == 2 and (y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)):
         return d <= 29

@@ -218,25 +218,62 @@ def com_stmt_bulk_execute(
 ) -> bytes:
     """COM_STMT_BULK_EXECUTE payload for ``rows`` (MariaDB 10.2+): the types come from the
     first non-NULL value of each column; a later value of another type is Unbindable."""
+    (payload,) = bulk_execute_payloads(stmt_id, rows, nparams, encoding, errors, 1 << 62)
+    return payload
+
+
+def bulk_execute_payloads(
+    stmt_id: int,
+    rows: Sequence[Sequence[Any]],
+    nparams: int,
+    encoding: str,
+    errors: str,
+    limit: int,
+) -> list[bytes]:
+    """COM_STMT_BULK_EXECUTE payloads for ``rows``, each at most about ``limit`` bytes
+    (a row is never split); each payload carries the types of its own rows."""
+    head = _BULK_HEAD.pack(COMMAND.COM_STMT_BULK_EXECUTE, stmt_id, BULK_SEND_TYPES)
+    payloads: list[bytes] = []
     types: list[bytes | None] = [None] * nparams
     body: list[bytes] = []
+    size = len(head) + 2 * nparams
+
+    def finish() -> None:
+        type_bytes = b"".join(t if t is not None else _T_NULL for t in types)
+        payloads.append(b"".join((head, type_bytes, *body)))
+
     for row in rows:
         if len(row) != nparams:
             raise ProgrammingError(
                 f"the statement has {nparams} placeholder(s), a row has {len(row)} value(s)"
             )
-        for i, value in enumerate(row):
+        encoded: list[bytes] = []
+        row_types: list[bytes | None] = []
+        for value in row:
             if value is None:
-                body.append(b"\x01")
+                encoded.append(b"\x01")
+                row_types.append(None)
                 continue
             code, data = encode_value(value, encoding, errors)
+            row_types.append(code)
+            encoded.append(b"\x00")
+            encoded.append(data)
+        row_bytes = b"".join(encoded)
+        if body and size + len(row_bytes) > limit:
+            finish()
+            types = [None] * nparams
+            body = []
+            size = len(head) + 2 * nparams
+        for i, row_code in enumerate(row_types):
+            if row_code is None:
+                continue
             known = types[i]
             if known is None:
-                types[i] = code
-            elif known != code:
+                types[i] = row_code
+            elif known != row_code:
                 raise Unbindable("a column's values have different types")
-            body.append(b"\x00")
-            body.append(data)
-    head = _BULK_HEAD.pack(COMMAND.COM_STMT_BULK_EXECUTE, stmt_id, BULK_SEND_TYPES)
-    type_bytes = b"".join(t if t is not None else _T_NULL for t in types)
-    return b"".join((head, type_bytes, *body))
+        body.append(row_bytes)
+        size += len(row_bytes)
+    if body:
+        finish()
+    return payloads

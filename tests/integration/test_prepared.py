@@ -355,3 +355,106 @@ async def test_cache_size_is_checked() -> None:
     with pytest.raises(aiomysql.ProgrammingError):
         aiomysql.Connection(statement_cache_size=-1)
     assert _statements.StatementCache(3).size == 3
+
+
+async def session_status(conn: aiomysql.Connection, name: str) -> int:
+    result = await conn.run_query(f"SHOW SESSION STATUS LIKE '{name}'")
+    assert result.rows is not None
+    return int(result.rows[0][1]) if result.rows else 0
+
+
+async def test_executemany_insert_is_one_bulk_execute(conn: aiomysql.Connection) -> None:
+    table = "ps_bulk_" + uuid.uuid4().hex[:12]
+    await conn.query(
+        f"CREATE TABLE {table} (id INT PRIMARY KEY AUTO_INCREMENT, n BIGINT, s VARCHAR(40), "
+        "f DOUBLE, d DATETIME(6))"
+    )
+    rows = [
+        (None, i, None if i % 7 == 0 else f"row {i} é'", i / 3, DT(2024, 1, 1, 0, 0, i % 60, i))
+        for i in range(5000)
+    ]
+    try:
+        async with conn.cursor(prepared=True) as cur:
+            executes = await session_status(conn, "Com_stmt_execute")
+            count = await cur.executemany(
+                f"INSERT INTO {table} (id, n, s, f, d) VALUES (%s, %s, %s, %s, %s)", rows
+            )
+            assert count == cur.rowcount == 5000
+            assert cur.lastrowid == 1  # the batch's first id, as for a multi-row INSERT
+            # One COM_STMT_BULK_EXECUTE: not 5000 executes.
+            assert await session_status(conn, "Com_stmt_execute") - executes <= 1
+        async with conn.cursor() as text:
+            await text.execute(f"SELECT n, s, f, d FROM {table} ORDER BY id")
+            stored = await text.fetchall()
+        assert stored == tuple(row[1:] for row in rows)
+    finally:
+        await conn.query(f"DROP TABLE {table}")
+
+
+async def test_executemany_bulk_splits_by_max_allowed_packet(
+    connect_kwargs: dict[str, Any],
+) -> None:
+    async with aiomysql.connect(
+        **connect_kwargs, prepared=True, max_allowed_packet=128 * 1024, autocommit=True
+    ) as conn:
+        async with conn.cursor() as cur:
+            await cur.execute("CREATE TEMPORARY TABLE ps_split (id INT PRIMARY KEY, s TEXT)")
+            rows = [(i, "x" * 1000) for i in range(500)]  # ~500 KB: four or five payloads
+            assert await cur.executemany("INSERT INTO ps_split VALUES (%s, %s)", rows) == 500
+            await cur.execute("SELECT COUNT(*), SUM(LENGTH(s)) FROM ps_split")
+            assert await cur.fetchone() == (500, Decimal(500_000))
+
+
+async def test_executemany_other_statements_are_pipelined(conn: aiomysql.Connection) -> None:
+    table = "ps_pipe_" + uuid.uuid4().hex[:12]
+    await conn.query(f"CREATE TABLE {table} (id INT PRIMARY KEY, v INT)")
+    try:
+        async with conn.cursor(prepared=True) as cur:
+            await cur.executemany(f"INSERT INTO {table} VALUES (%s, 0)", [(i,) for i in range(100)])
+            updates = await session_status(conn, "Com_update")
+            n = await cur.executemany(
+                f"UPDATE {table} SET v = %s WHERE id = %s", [(i * 2, i) for i in range(100)]
+            )
+            assert n == 99  # changed rows: id 0 keeps v = 0
+            assert await session_status(conn, "Com_update") - updates == 100
+            # A column whose values change type cannot be one bulk: executes instead.
+            n = await cur.executemany(
+                f"INSERT INTO {table} VALUES (%s, %s)", [(1000, 1), (1001, "2"), (1002, None)]
+            )
+            assert n == 3
+            # INSERT ... SELECT: the bulk refuses it (1295): executes instead.
+            n = await cur.executemany(f"INSERT INTO {table} SELECT %s, 5", [(2000,), (2001,)])
+            assert n == 2
+            await cur.execute(f"SELECT SUM(v), COUNT(*) FROM {table}")
+            assert await cur.fetchone() == (Decimal(sum(i * 2 for i in range(100)) + 3 + 10), 105)
+            # A sequence value (IN %s) cannot be bound: the whole executemany runs as text.
+            n = await cur.executemany(
+                f"DELETE FROM {table} WHERE id IN %s", [((2000, 2001),), ((1000,),)]
+            )
+            assert n == 3
+    finally:
+        await conn.query(f"DROP TABLE {table}")
+
+
+async def test_executemany_error_mid_pipeline_leaves_connection_usable(
+    conn: aiomysql.Connection,
+) -> None:
+    table = "ps_pipe_err_" + uuid.uuid4().hex[:12]
+    await conn.query(f"CREATE TABLE {table} (id INT PRIMARY KEY, v INT)")
+    try:
+        async with conn.cursor(prepared=True) as cur:
+            await cur.executemany(f"INSERT INTO {table} VALUES (%s, 0)", [(1,), (2,)])
+            with pytest.raises(aiomysql.IntegrityError):  # id 2 becomes 1: a duplicate
+                await cur.executemany(
+                    f"UPDATE {table} SET id = %s WHERE id = %s", [(10, 5), (1, 2), (20, 30)]
+                )
+            assert not conn.busy and conn.channel.settled()
+            await cur.execute(f"SELECT id FROM {table} ORDER BY id")
+            assert await cur.fetchall() == ((1,), (2,))
+            # The bulk's error: a duplicate in the batch.
+            with pytest.raises(aiomysql.IntegrityError):
+                await cur.executemany(f"INSERT INTO {table} VALUES (%s, 0)", [(3,), (1,)])
+            await cur.execute("SELECT %s", (1,))
+            assert await cur.fetchall() == ((1,),)
+    finally:
+        await conn.query(f"DROP TABLE {table}")
