@@ -261,10 +261,11 @@ class PreparedStatements:
         return handle, cached
 
     async def run_prepared_many(self, sql: str, seq_of_args: list[Any]) -> Result | None:
-        """executemany() as prepared statements: one COM_STMT_BULK_EXECUTE per packet's worth
-        of rows on MariaDB (INSERT/REPLACE), else COM_STMT_EXECUTEs pipelined
-        PIPELINE_DEPTH deep (INSERT ... SELECT and others the bulk refuses, 1295, too). None when the rows cannot be bound: the caller runs them as
-        text. The result counts the affected rows of all of them."""
+        """executemany() as prepared statements: one COM_STMT_BULK_EXECUTE per packet's
+        worth of rows on MariaDB (INSERT/REPLACE), else COM_STMT_EXECUTEs pipelined
+        PIPELINE_DEPTH deep (also for what the bulk refuses: 1295, INSERT ... SELECT ?).
+        None when the rows cannot be bound: the caller runs them as text. The result
+        counts the affected rows of all of them."""
         core = self.require_core()
         if not core.idle:
             await self.settle()
