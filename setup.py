@@ -49,7 +49,7 @@ def extensions() -> list[Extension]:
         Extension(
             f"aiomysql.protocol.{name}", [f"aiomysql/protocol/{name}.pyx"], extra_compile_args=args
         )
-        for name in ("_speedups", "_compression_speedups", "_binlog_speedups")
+        for name in ("_speedups", "_compression_speedups", "_binlog_speedups", "_binary_speedups")
     ]
     try:
         return list(

@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from . import converters
 from ._io_errors import RUNNING, map_io_errors
 from ._options import ConnectOptions
+from ._statements import PreparedStatements
 from ._wire import Wire
+from .binary_plan import binary_plan_builder
 from .constants import CR, SERVER_STATUS
 from .decode_plan import plan_builder
 from .errors import Error, InterfaceError, OperationalError, ProgrammingError
@@ -79,9 +81,10 @@ class StatementChannel(Protocol):
         self, sql: str | bytes, attributes: Mapping[str, Any], unbuffered: bool
     ) -> Result: ...
     async def show_warnings(self) -> list[tuple[Any, ...]]: ...
+    async def run_prepared(self, sql: str, args: Any, unbuffered: bool = False) -> Result: ...
 
 
-class Channel:
+class Channel(PreparedStatements):
     """Runs commands over one connection; lives as long as its Connection, across
     reconnects (``attach`` gives it each new wire)."""
 
@@ -105,6 +108,7 @@ class Channel:
         self._unbuffered: Result | None = None
         self._named_infile: bytes | None = None
         self.hooks: QueryHooks | None = None
+        self._init_statements(options)
 
     def use_options(self, options: ConnectOptions) -> None:
         """Encode statements and decode results by these options from now on (after
@@ -114,7 +118,9 @@ class Channel:
         self._codec_errors = options.codec_errors
         if self.core is not None:
             builder = plan_builder(options.encoding, options.use_unicode, options.decoders)
-            self.core.rebind(options.encoding, builder)
+            binary = binary_plan_builder(options.encoding, options.use_unicode, options.decoders)
+            self.core.rebind(options.encoding, builder, binary)
+            self.forget_statements()  # their SQL was encoded for the old charset
 
     def attach(self, core: ClientCore, wire: Wire, greeting: Greeting) -> None:
         """Run commands on this newly logged-in connection from now on (nothing of the
@@ -128,6 +134,11 @@ class Channel:
             self._send_query = functools.partial(  # type: ignore[method-assign]
                 Channel._send_query, self, com_query=com_query
             )
+        options = self.options
+        core.binary_plan_builder = binary_plan_builder(
+            options.encoding, options.use_unicode, options.decoders
+        )
+        self.forget_statements()
         self.last_result = None
         self._unbuffered = None
         self._named_infile = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import ssl
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -16,6 +17,16 @@ from .protocol.compression_codecs import DEFAULT_ZSTD_LEVEL, check_options
 DEFAULT_CONNECT_TIMEOUT = 10.0
 #: Seconds the side connection that sends KILL QUERY after a cancellation may take.
 KILL_QUERY_TIMEOUT = 10.0
+
+
+#: The test suite's switch (AIOMYSQL_TEST_PREPARED=1): connections prepare by default.
+PREPARED_BY_DEFAULT = os.environ.get("AIOMYSQL_TEST_PREPARED", "") not in ("", "0")
+
+
+def _check_cache_size(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ProgrammingError(0, "statement_cache_size must be an int >= 0")
+    return value
 
 
 def _check_timeout(name: str, value: float | None) -> float | None:
@@ -77,6 +88,10 @@ class ConnectOptions:
     #: Compression algorithms to offer, in order of preference (empty: none).
     compression: tuple[str, ...] = ()
     zstd_compression_level: int = DEFAULT_ZSTD_LEVEL
+    #: Cursors run statements as server-side prepared statements (binary protocol).
+    prepared: bool = False
+    #: Prepared statements kept per connection (LRU); 0 closes each after its run.
+    statement_cache_size: int = 100
 
     @property
     def address(self) -> str:
@@ -146,6 +161,8 @@ def parse_options(
     compress: bool = False,
     compression_algorithms: Any = None,
     zstd_compression_level: int = DEFAULT_ZSTD_LEVEL,
+    prepared: bool | None = None,
+    statement_cache_size: int = 100,
 ) -> ConnectOptions:
     """Check Connection's arguments, fill in defaults and option files; raise
     ProgrammingError (or OperationalError for unusable TLS files) on bad values."""
@@ -207,4 +224,6 @@ def parse_options(
         session_track=bool(session_track),
         compression=check_options(compress, compression_algorithms, zstd_compression_level),
         zstd_compression_level=zstd_compression_level,
+        prepared=PREPARED_BY_DEFAULT if prepared is None else bool(prepared),
+        statement_cache_size=_check_cache_size(statement_cache_size),
     )

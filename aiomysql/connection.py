@@ -15,6 +15,7 @@ from ._context import AwaitableContext
 from ._failover import open_target
 from ._kill_query import spawn_kill_query, wait_for_kill_queries
 from ._options import DEFAULT_CONNECT_TIMEOUT, parse_options
+from ._prepared_cursor import PreparedCursor
 from .charset import charset_by_id, charset_by_name, codec_errors
 from .constants import CLIENT, COMMAND, CR, FIELD_TYPE, SERVER_STATUS
 from .cursors import Cursor, make_cursor
@@ -33,6 +34,7 @@ from .errors import (
 )
 from .hooks import ConnectInfo, Hooks, QueryInfo, connection_hooks, resolve_hooks
 from .log import logger
+from .prepared import PreparedStatement
 from .protocol import commands
 from .protocol.session_track import SessionState
 from .result import Result
@@ -111,6 +113,8 @@ class Connection(UpstreamPrivateNames, ErrorClasses):
         compress: bool = False,
         compression_algorithms: Sequence[str] | None = None,
         zstd_compression_level: int = 3,
+        prepared: bool | None = None,
+        statement_cache_size: int = 100,
     ) -> None:
         if loop is not None:
             warnings.warn(
@@ -133,6 +137,7 @@ class Connection(UpstreamPrivateNames, ErrorClasses):
             session_track=session_track,
             compress=compress, compression_algorithms=compression_algorithms,
             zstd_compression_level=zstd_compression_level,
+            prepared=prepared, statement_cache_size=statement_cache_size,
         )  # fmt: skip
         self._hooks = connection_hooks(self, resolve_hooks(
             hooks, on_query_start=on_query_start, on_query_end=on_query_end,
@@ -280,10 +285,21 @@ class Connection(UpstreamPrivateNames, ErrorClasses):
         state = "closed" if self.closed else "open"
         return f"<aiomysql.Connection {state} {self._server.address}>"
 
-    def cursor(self, *cursors: type[Cursor]) -> Any:
-        """A new cursor (of ``cursors`` mixed together, or of the connection's cursorclass)."""
+    def cursor(self, *cursors: type[Cursor], prepared: bool | None = None) -> Any:
+        """A new cursor (of ``cursors`` mixed together, or of the connection's cursorclass);
+        ``prepared=True`` runs its statements as server-side prepared statements
+        (default: connect()'s ``prepared``)."""
         self._last_usage = time.monotonic()
+        if prepared is None:
+            prepared = self._options.prepared
+        if prepared:
+            cursors = (PreparedCursor, *(cursors or (self._cursorclass,)))
         return make_cursor(self, cursors, self._cursorclass)
+
+    async def prepare(self, sql: str) -> PreparedStatement:
+        """Prepare ``sql`` (``?`` or ``%s`` placeholders) on the server: ``await
+        stmt.execute(args)`` runs it and returns a cursor; ``await stmt.close()``."""
+        return await PreparedStatement.create(self, sql)
 
     async def query(self, sql: str | bytes, unbuffered: bool = False) -> int:
         """Run ``sql`` and return the affected row count (aiomysql compatibility)."""
@@ -384,6 +400,7 @@ class Connection(UpstreamPrivateNames, ErrorClasses):
     async def reset_connection(self) -> None:
         """COM_RESET_CONNECTION: drop session state, then re-apply this connection's settings."""
         await self._channel.command_ok(commands.com_reset_connection())
+        self._channel.forget_statements()  # the reset closed them on the server
         await self._apply_session_settings()
 
     def escape(self, obj: Any) -> str:

@@ -178,6 +178,22 @@ if [ "$whole_suite" -eq 1 ]; then
         "${COMPRESSED_TESTS[@]}" || status=$?
 fi
 
+# The cursor tests with prepared statements forced on (AIOMYSQL_TEST_PREPARED=1: connect()
+# defaults to prepared=True), compiled implementation; whole-suite runs only. The checks of
+# text-protocol details prepared statements deliberately differ in are marked
+# `text_protocol` and skip in this pass (README, "Prepared statements").
+PREPARED_PASS_TESTS=(
+    tests/integration/test_cursors.py tests/integration/test_cursors_conversions.py
+    tests/integration/test_types.py tests/integration/test_parameters.py
+    tests/integration/test_executemany.py tests/integration/test_callproc.py
+    tests/integration/test_dropin.py tests/integration/test_local_infile.py
+    tests/faults/test_cancellation.py
+)
+if [ "$whole_suite" -eq 1 ]; then
+    AIOMYSQL_TEST_PREPARED=1 run_pytest "prepared statements forced on (AIOMYSQL_TEST_PREPARED=1)" \
+        -q -p no:cacheprovider "${PREPARED_PASS_TESTS[@]}" || status=$?
+fi
+
 # aiomysql.sa on SQLAlchemy 1.4 (its own venv): its fixed test files, whenever the whole
 # suite runs or the arguments name something under tests/sa.
 sa14_wanted=$whole_suite

@@ -125,7 +125,8 @@ class ServerWatch:
 
         async def check() -> bool:
             now = await self.state(thread_id)
-            return now is not None and now[0] == "Query" and now[1] == state
+            # "Execute": a prepared statement (the AIOMYSQL_TEST_PREPARED=1 pass).
+            return now is not None and now[0] in ("Query", "Execute") and now[1] == state
 
         return check
 

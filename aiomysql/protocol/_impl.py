@@ -25,11 +25,13 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
+from . import binary_rows as _binary_rows
 from . import escaping as _escaping
 from . import fast_path as _fast_path
 from . import packets as _packets
 from . import renumber as _renumber
 from . import rows as _rows
+from . import stmt_packets as _stmt_packets
 from .escaping import Encoder
 from .rows import Decoder
 
@@ -45,6 +47,12 @@ TWINS: dict[str, tuple[str, ...]] = {
 COMPRESSION_TWINS: dict[str, tuple[str, ...]] = {
     "aiomysql.protocol.renumber": ("renumber_packets",),
 }
+#: Functions of the second compiled module, _binary_speedups (the binary protocol), by
+#: pure-Python home module; selected with _speedups, by the same switches.
+BINARY_TWINS: dict[str, tuple[str, ...]] = {
+    "aiomysql.protocol.binary_rows": ("decode_binary_row", "decode_binary_rows"),
+    "aiomysql.protocol.stmt_packets": ("encode_params",),
+}
 #: Functions of the compiled module with no pure twin: they tell it which callables of
 #: the upper layers it may replace by C code (the reference simply calls them).
 HOOKS: tuple[str, ...] = ("register_decoders", "register_encoders")
@@ -54,7 +62,9 @@ _OFF = ("", "0")  # AIOMYSQL_NO_EXTENSIONS values that leave it off
 
 def pure_twin(name: str) -> Callable[..., Any]:
     """The pure-Python function twinned by the compiled ``name``."""
-    for module_name, names in {**TWINS, **COMPRESSION_TWINS}.items():
+    for module_name, names in (
+        *TWINS.items(), *COMPRESSION_TWINS.items(), *BINARY_TWINS.items()
+    ):
         if name in names:
             fn: Callable[..., Any] = getattr(importlib.import_module(module_name), name)
             return fn
@@ -91,12 +101,29 @@ def _load(requested: str, name: str = "_speedups") -> ModuleType | None:
     return module
 
 
+def _load_binary(requested: str) -> ModuleType | None:
+    if requested == "python":
+        return None
+    try:
+        from . import _binary_speedups
+    except ImportError as exc:
+        if requested == "c":
+            raise ImportError(
+                "AIOMYSQL_IMPL=c but aiomysql.protocol._binary_speedups cannot be loaded "
+                f"({exc}); reinstall aiomysql with Cython and a C compiler"
+            ) from exc
+        return None
+    return _binary_speedups
+
+
 #: The compiled module in use, or None when the pure-Python reference runs.
 speedups: ModuleType | None = _load(_requested())
 #: The compiled compression loop in use (only along with ``speedups``), or None.
 compression_speedups: ModuleType | None = (
     None if speedups is None else _load(_requested(), "_compression_speedups")
 )
+#: The compiled binary-protocol twin in use, or None (the pure-Python reference).
+binary_speedups: ModuleType | None = _load_binary(_requested())
 #: "c" when the compiled twin is in use, "python" for the pure-Python reference.
 IMPL: str = "python" if speedups is None else "c"
 #: True when the compiled twin is in use (``IMPL == "c"``).
@@ -113,6 +140,13 @@ if compression_speedups is not None:
     renumber_packets = compression_speedups.renumber_packets
 query_packet = _fast_path.query_packet
 read_whole_result = _fast_path.read_whole_result
+decode_binary_row = _binary_rows.decode_binary_row
+decode_binary_rows = _binary_rows.decode_binary_rows
+encode_params = _stmt_packets.encode_params
+if binary_speedups is not None:
+    decode_binary_row = binary_speedups.decode_binary_row
+    decode_binary_rows = binary_speedups.decode_binary_rows
+    encode_params = binary_speedups.encode_params
 if speedups is not None:
     decode_text_row = speedups.decode_text_row
     decode_text_rows = speedups.decode_text_rows
@@ -168,6 +202,13 @@ def register_encoders(
     )
     if speedups is not None:
         speedups.register_encoders(**_encoders)
+
+
+def compiled_binary() -> ModuleType:
+    """The compiled binary-protocol twin even when not in use; ImportError if not built."""
+    from . import _binary_speedups
+
+    return _binary_speedups
 
 
 def compiled() -> ModuleType:

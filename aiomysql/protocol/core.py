@@ -7,6 +7,7 @@ writer of its state, through ``_to()``, which checks each move against that tabl
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from ..constants import CLIENT, CR, ER, SERVER_STATUS
 from ..errors import Error, InterfaceError, ProgrammingError
@@ -40,6 +41,7 @@ from .results import (
 from .rows import Plan
 from .session_track import SessionState
 from .state import DEAD, TRANSITIONS, State
+from .stmt_core import StatementCore
 
 _COLUMN_CACHE_SIZE = 1024
 #: A server greeting is well under this; a longer first packet means a non-MySQL peer.
@@ -61,7 +63,7 @@ _ROWS = State.ROWS
 _TRANSITIONS = {state: tuple(targets) for state, targets in TRANSITIONS.items()}
 
 
-class ClientCore(ReceiveBuffer):
+class ClientCore(StatementCore, ReceiveBuffer):
     """A sans-IO MySQL client connection: ``receive_data`` bytes, then ``next_event``."""
 
     def __init__(
@@ -92,12 +94,19 @@ class ClientCore(ReceiveBuffer):
         self._column_cache: dict[bytes, Column] = {}
         self._plan_cache: dict[tuple[Column, ...], tuple[Plan, Description]] = {}
         self._span_cache: dict[tuple[int, bytes], tuple[Column, ...]] = {}
+        self._init_statements()  # the binary protocol's part (stmt_core.py)
 
-    def rebind(self, encoding: str, plan_builder: Callable[[list[Column]], Plan]) -> None:
+    def rebind(
+        self,
+        encoding: str,
+        plan_builder: Callable[[list[Column]], Plan],
+        binary_plan_builder: Callable[[list[Column]], Any] | None = None,
+    ) -> None:
         """Decode with this encoding and plan builder from now on (after SET NAMES); the
         cached column definitions and plans were made for the old ones."""
         self.encoding = encoding
         self.plan_builder = plan_builder
+        self._rebind_statements(binary_plan_builder)
         self._column_cache.clear()
         self._plan_cache.clear()
         self._span_cache.clear()
@@ -236,6 +245,7 @@ class ClientCore(ReceiveBuffer):
         if self._state is not _IDLE:
             raise self._out_of_sync()
         self._seq = 0
+        self._binary = False
         self._to(_RESULT)
         return self._frame(payload)
 
@@ -464,6 +474,8 @@ class ClientCore(ReceiveBuffer):
         return self._start_rows()
 
     def _start_rows(self) -> ev.Event:
+        if self._binary:
+            return self._start_binary_rows()
         key = tuple(self.columns)
         cached = self._plan_cache.get(key)
         if cached is None:
@@ -473,6 +485,8 @@ class ClientCore(ReceiveBuffer):
         return ev.ResultSetHeader(self.columns, description)
 
     def _on_rows(self) -> ev.Event | None:
+        if self._binary:
+            return self._on_binary_rows()
         if self._end - self._pos < self._need:
             return ev.NEED_DATA
         rows: list[tuple[object, ...]] = []
@@ -540,6 +554,7 @@ class ClientCore(ReceiveBuffer):
         State.IDLE: _on_idle,
         State.RESULT: _on_result,
         State.MORE_RESULTS: _on_result,
+        State.PREPARE: StatementCore._on_prepare,
         State.COLUMNS: _on_columns,
         State.COLUMNS_EOF: _on_columns_eof,
         State.ROWS: _on_rows,

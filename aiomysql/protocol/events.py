@@ -60,6 +60,21 @@ class ResultSetEnd(NamedTuple):
     status: int
 
 
+class Prepared(NamedTuple):
+    """A COM_STMT_PREPARE succeeded: the statement's id and definitions."""
+
+    stmt_id: int
+    params: list[Column]
+    columns: list[Column]
+    warnings: int
+
+
+class PrepareFailed(NamedTuple):
+    """A prepare pipelined with its execute was refused; the execute's reply follows."""
+
+    error: Exception
+
+
 @dataclass(frozen=True)
 class LocalInfileRequest:
     """The server asks for the contents of a local file (LOAD DATA LOCAL INFILE)."""
@@ -77,4 +92,6 @@ Event = (
     | RowBatch
     | ResultSetEnd
     | LocalInfileRequest
+    | Prepared
+    | PrepareFailed
 )

@@ -7,6 +7,12 @@
                  --auth switch / more data---------> AUTH       (SendData)
                  --ERR-----------------------------> CLOSED     (error raised)
     IDLE         --send_command()------------------> RESULT
+                 --send_prepare()------------------> PREPARE
+                 --send_fetch()--------------------> ROWS       (binary rows of a cursor)
+    PREPARE      --PREPARE_OK and definitions------> IDLE       (Prepared)
+                 --the same, execute pipelined-----> RESULT     (Prepared)
+                 --ERR-----------------------------> IDLE       (error raised)
+                 --ERR, execute pipelined----------> RESULT     (PrepareFailed)
     RESULT       --OK (more results)---------------> MORE_RESULTS (OkPacket)
                  --OK------------------------------> IDLE       (OkPacket)
                  --whole reply read at once--------> IDLE or MORE_RESULTS (fast_path)
@@ -50,6 +56,8 @@ class State(enum.Enum):
     RESULT = "result"
     #: A result ended with SERVER_MORE_RESULTS_EXISTS: the next one is the server's to send.
     MORE_RESULTS = "more_results"
+    #: COM_STMT_PREPARE was sent; its reply (and the definitions) are awaited.
+    PREPARE = "prepare"
     COLUMNS = "columns"
     COLUMNS_EOF = "columns_eof"
     ROWS = "rows"
@@ -65,7 +73,8 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     _S.GREETING: frozenset({_S.HANDSHAKE}),
     _S.HANDSHAKE: frozenset({_S.AUTH}),
     _S.AUTH: frozenset({_S.IDLE}),
-    _S.IDLE: frozenset({_S.RESULT}),
+    _S.IDLE: frozenset({_S.RESULT, _S.PREPARE, _S.ROWS}),
+    _S.PREPARE: frozenset({_S.IDLE, _S.RESULT}),
     _S.RESULT: frozenset({_S.MORE_RESULTS, _S.IDLE, _S.COLUMNS, _S.INFILE}),
     _S.MORE_RESULTS: frozenset({_S.MORE_RESULTS, _S.IDLE, _S.COLUMNS, _S.INFILE}),
     _S.COLUMNS: frozenset({_S.ROWS, _S.COLUMNS_EOF}),

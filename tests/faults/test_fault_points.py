@@ -182,6 +182,7 @@ async def test_cut_mid_large_packet_raises_lost(
     await conn.ensure_closed()
 
 
+@pytest.mark.text_protocol("it locates the row's frames in the text reply's byte layout")
 async def test_corrupt_second_frame_header_of_large_packet(
     proxied_kwargs: dict[str, Any], proxy: FaultProxy
 ) -> None:
@@ -291,6 +292,7 @@ async def test_commit_reply_delayed_still_succeeds(
     await conn.ensure_closed()
 
 
+@pytest.mark.text_protocol("the fault waits for the bytes 'INSERT'; a cached execute has none")
 async def test_cut_mid_transaction_leaves_no_row(
     proxied_kwargs: dict[str, Any], connect_kwargs: dict[str, Any], proxy: FaultProxy
 ) -> None:

@@ -9,6 +9,10 @@ from types import ModuleType
 import pytest
 
 from aiomysql.protocol import core as core_module
+from aiomysql.protocol import stmt_core as stmt_core_module
+
+#: The modules whose hot-loop names the fixture swaps (the binary rows live in stmt_core).
+PATCHED = (core_module, stmt_core_module)
 
 
 def _twins() -> dict[str, tuple[str, ...]]:
@@ -16,7 +20,7 @@ def _twins() -> dict[str, tuple[str, ...]]:
         impl = importlib.import_module("aiomysql.protocol._impl")
     except ImportError:  # no selection module yet: only the pure-Python core exists
         return {}
-    return dict(getattr(impl, "TWINS", {}))
+    return {**getattr(impl, "TWINS", {}), **getattr(impl, "BINARY_TWINS", {})}
 
 
 def _compiled() -> ModuleType | None:
@@ -38,7 +42,13 @@ def implementations() -> dict[str, dict[str, object]]:
     found = {"python": pure}
     compiled = _compiled()
     if compiled is not None:
-        found["compiled"] = {name: getattr(compiled, name) for name in pure}
+        try:
+            binary = importlib.import_module("aiomysql.protocol._impl").compiled_binary()
+        except (ImportError, AttributeError):
+            binary = None
+        found["compiled"] = {
+            name: getattr(compiled, name, None) or getattr(binary, name) for name in pure
+        }
     return found
 
 
@@ -48,16 +58,14 @@ IMPLEMENTATIONS = implementations()
 @pytest.fixture(params=sorted(IMPLEMENTATIONS))
 def impl(request: pytest.FixtureRequest) -> Iterator[str]:
     """Run the test with the core using one implementation of the hot loops."""
-    functions = {
-        name: fn
-        for name, fn in IMPLEMENTATIONS[request.param].items()
-        if hasattr(core_module, name)
-    }
-    saved = {name: getattr(core_module, name) for name in functions}
-    for name, fn in functions.items():
-        setattr(core_module, name, fn)
+    saved = []
+    for module in PATCHED:
+        for name, fn in IMPLEMENTATIONS[request.param].items():
+            if hasattr(module, name):
+                saved.append((module, name, getattr(module, name)))
+                setattr(module, name, fn)
     try:
         yield request.param
     finally:
-        for name, fn in saved.items():
-            setattr(core_module, name, fn)
+        for module, name, fn in saved:
+            setattr(module, name, fn)

@@ -161,6 +161,7 @@ async def test_async_with_closes_and_await_works(conn: aiomysql.Connection, kind
         assert list(await cur3.fetchall()) == [(2,)]
 
 
+@pytest.mark.text_protocol("a prepared cursor's class is PreparedCursor mixed in front")
 async def test_cursorclass_on_connect_and_conn_cursor_override(
     connect_kwargs: dict[str, Any],
 ) -> None:

@@ -45,6 +45,7 @@ async def test_unknown_database_at_connect_is_operational_error(
     assert info.value.args[0] == ER.BAD_DB_ERROR
 
 
+@pytest.mark.text_protocol("a prepared executemany's _last_executed is its last row's statement")
 async def test_last_executed_is_the_str_sent(connect_kwargs: dict[str, Any]) -> None:
     async with aiomysql.connect(autocommit=True, **connect_kwargs) as conn:
         async with conn.cursor() as cur:

@@ -36,6 +36,7 @@ async def session_count(conn: aiomysql.Connection, counter: str) -> int:
         return int(row[1])
 
 
+@pytest.mark.text_protocol("it counts the multi-row INSERTs; prepared, it is one bulk execute")
 @pytest.mark.parametrize("max_packet", [16 * 1024 * 1024, 256 * 1024])
 async def test_100k_rows_in_few_statements(connect_kwargs: dict[str, Any], max_packet: int) -> None:
     rows = [(i, f"name {i} it's", i / 7, None if i % 3 else "x" * (i % 50)) for i in range(100_000)]
@@ -97,6 +98,7 @@ def _many_rows(first: int, count: int) -> list[tuple[int, str]]:
     return [(i, f"{i:08d}" + "n" * 50) for i in range(first, first + count)]
 
 
+@pytest.mark.text_protocol("it counts the ~1 MiB multi-row INSERTs; prepared: one bulk execute")
 async def test_error_in_a_later_statement_stops_the_rest(
     conn: aiomysql.Connection, table: str
 ) -> None:

@@ -153,6 +153,7 @@ def rogue_server(requested: bytes) -> tuple[FakeServer, list[list[bytes]]]:
     return FakeServer(on_query), answers
 
 
+@pytest.mark.text_protocol("it lists the commands sent; a prepare attempt (1047) comes first")
 @pytest.mark.parametrize("local_infile", [True, False])
 async def test_rogue_server_cannot_read_another_file(local_infile: bool, tmp_path: Path) -> None:
     """A server that asks for /etc/passwd instead of the file the statement named.

@@ -30,7 +30,14 @@ def test_every_state_has_a_row_and_every_state_may_end() -> None:
     for state, targets in TRANSITIONS.items():
         assert State.CLOSED in targets
         assert (State.BROKEN in targets) is (state is not State.CLOSED)
-    assert TRANSITIONS[State.IDLE] == {State.RESULT, State.CLOSED, State.BROKEN}
+    # A command (RESULT), COM_STMT_PREPARE (PREPARE), COM_STMT_FETCH (binary rows at once).
+    assert TRANSITIONS[State.IDLE] == {
+        State.RESULT,
+        State.PREPARE,
+        State.ROWS,
+        State.CLOSED,
+        State.BROKEN,
+    }
 
 
 def test_a_move_the_table_does_not_list_is_refused_and_changes_nothing() -> None:

@@ -1,0 +1,581 @@
+"""Server-side prepared statements for the channel: the statement cache and the runs.
+
+``PreparedStatements`` is mixed into ``Channel``. A statement's SQL (placeholders turned
+into ``?``) is prepared once per connection and kept in an LRU cache of
+``statement_cache_size`` entries; an entry pushed out is closed on the server
+(COM_STMT_CLOSE, which has no reply, goes out ahead of the next command). The cache is
+forgotten when the server forgets the statements: a new connection, COM_RESET_CONNECTION.
+A statement the server no longer knows (1243) or wants re-prepared (1615) is prepared
+again and run once more, transparently.
+
+What the binary protocol cannot say as the text protocol does goes as text instead:
+arguments of a type it has no encoding for (sequences for ``IN %s``, types with an
+encoder of the user's), and statements the server cannot prepare (1295) or parse (1064:
+multi-statements; a real syntax error then comes from the text run, unchanged), or
+servers and proxies without COM_STMT_PREPARE (1047).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from . import converters
+from .constants import CLIENT, ER
+from .errors import Error, InterfaceError, OperationalError, ProgrammingError
+from .local_infile import named_local_file
+from .log import logger
+from .protocol import events as ev
+from .protocol._impl import encode_params
+from .protocol.packets import frame
+from .protocol.results import Column, OkPacket
+from .protocol.stmt_packets import (
+    BINDABLE,
+    Unbindable,
+    bulk_execute_payloads,
+    com_stmt_close,
+    com_stmt_execute,
+    com_stmt_prepare,
+    com_stmt_send_long_data,
+)
+from .result import Result
+
+if TYPE_CHECKING:
+    from ._io_errors import map_io_errors
+    from ._options import ConnectOptions
+    from ._wire import Wire
+    from .protocol.core import ClientCore
+
+#: Errors meaning the server no longer has the statement as prepared: prepare again.
+REPREPARE = frozenset({ER.UNKNOWN_STMT_HANDLER, ER.NEED_REPREPARE})
+#: Prepare errors after which the statement runs as text (see the module docstring).
+TEXT_INSTEAD = frozenset({ER.UNSUPPORTED_PS, ER.PARSE_ERROR, ER.UNKNOWN_COM_ERROR})
+#: str/bytes values at least this long go ahead with COM_STMT_SEND_LONG_DATA.
+LONG_DATA_MIN = 1 << 20
+LONG_DATA_CHUNK = 1 << 20
+_TEXT_ONLY_MAX = 256
+#: executemany(): COM_STMT_EXECUTEs written ahead of the reply being read.
+PIPELINE_DEPTH = 32
+#: Statements COM_STMT_BULK_EXECUTE runs (it refuses those that return rows).
+_BULK_STATEMENT = re.compile(r"\s*(?:INSERT|REPLACE)\b", re.IGNORECASE)
+
+
+class StatementHandle:
+    """One statement prepared on the server: its id and what the server said of it."""
+
+    __slots__ = ("sql", "stmt_id", "nparams", "params", "columns", "types", "generation")
+
+    def __init__(self, sql: bytes, prepared: ev.Prepared, generation: int) -> None:
+        self.sql = sql
+        self.stmt_id = prepared.stmt_id
+        self.params: list[Column] = prepared.params
+        self.nparams = len(prepared.params)
+        self.columns: list[Column] = prepared.columns
+        #: The parameter types sent last: the next execute resends them only if they differ.
+        self.types: bytes | None = None
+        #: The channel's connection generation it was prepared on.
+        self.generation = generation
+
+
+class StatementCache:
+    """A per-connection LRU of prepared statements, by SQL text."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[bytes, StatementHandle] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, sql: bytes) -> StatementHandle | None:
+        """The statement prepared for ``sql``, now the most recently used; None if none."""
+        handle = self._entries.get(sql)
+        if handle is not None:
+            self._entries.move_to_end(sql)
+        return handle
+
+    def put(self, handle: StatementHandle) -> list[StatementHandle]:
+        """Keep ``handle``; returns the entries pushed out (to be closed on the server)."""
+        self._entries[handle.sql] = handle
+        self._entries.move_to_end(handle.sql)
+        evicted = []
+        while len(self._entries) > self.size:
+            evicted.append(self._entries.popitem(last=False)[1])
+        return evicted
+
+    def discard(self, handle: StatementHandle) -> None:
+        """Forget ``handle`` (the server no longer has it)."""
+        if self._entries.get(handle.sql) is handle:
+            del self._entries[handle.sql]
+
+    def clear(self) -> None:
+        """Forget every entry (the server forgot them: a new connection, a reset)."""
+        self._entries.clear()
+
+
+class _NameRecorder:
+    """What ``%(name)s`` formatting reads: a ``?`` per placeholder, names noted in order."""
+
+    __slots__ = ("args", "values")
+
+    def __init__(self, args: Mapping[Any, Any]) -> None:
+        self.args = args
+        self.values: list[Any] = []
+
+    def __getitem__(self, key: Any) -> str:
+        self.values.append(self.args[key])
+        return "?"
+
+
+_QMARKS: dict[int, tuple[str, ...]] = {}
+
+
+def positional(sql: str, args: Any) -> tuple[str, Sequence[Any]]:
+    """(SQL with ``?`` placeholders, the values in their order) for DB-API format/pyformat
+    placeholders, by the very rules execute() formats them for the text protocol."""
+    if args is None:
+        return sql, ()
+    try:
+        if isinstance(args, (tuple, list)):
+            marks = _QMARKS.get(len(args))
+            if marks is None:
+                marks = _QMARKS[len(args)] = ("?",) * len(args)
+            return sql % marks, args
+        if isinstance(args, Mapping):
+            recorder = _NameRecorder(args)
+            return sql % recorder, recorder.values
+        return sql % ("?",), (args,)
+    except KeyError as exc:
+        raise ProgrammingError(f"no value for placeholder %({exc.args[0]})s in args") from None
+    except (TypeError, ValueError) as exc:
+        raise ProgrammingError(f"query placeholders do not match the arguments: {exc}") from None
+
+
+_FORMAT_MARKS = re.compile(r"%%|%s")
+
+
+def qmark_sql(sql: str) -> str:
+    """``sql`` with ``%s`` placeholders turned into ``?`` (``%%`` into ``%``); ``?``
+    placeholders are kept (both are accepted by Connection.prepare())."""
+    if "%" not in sql:
+        return sql
+    return _FORMAT_MARKS.sub(lambda m: "%" if m.group() == "%%" else "?", sql)
+
+
+class PreparedStatements:
+    """The prepared-statement half of Channel (a mixin: the channel's core and wire)."""
+
+    if TYPE_CHECKING:
+        core: ClientCore | None
+        wire: Wire | None
+        options: ConnectOptions
+        encoding: str
+        encoders: dict[Any, Any]
+        last_result: Result | None
+        _codec_errors: str
+        _echo: bool
+        _local_infile: bool
+
+        def no_backslash_escapes(self) -> bool: ...
+        _io_errors: map_io_errors
+
+        def require_core(self) -> ClientCore: ...
+        async def settle(self) -> None: ...
+        def abort_if_unsettled(self) -> None: ...
+        async def run_query(self, sql: str | bytes, unbuffered: bool = False) -> Result: ...
+        async def _read_result(self, unbuffered: bool) -> Result: ...
+        def format_query(self, query: str, args: Any) -> str: ...
+
+    def _init_statements(self, options: ConnectOptions) -> None:
+        self._statements = StatementCache(options.statement_cache_size)
+        #: Bumped whenever the server forgets the statements (handles of older ones are stale).
+        self._generation = 0
+        #: Statement ids to close before the next command (COM_STMT_CLOSE has no reply).
+        self._to_close: list[int] = []
+        #: SQL the server would not prepare: run as text without asking again.
+        self._text_only: set[bytes] = set()
+        #: Python types bound in binary: ours, unless conv= gave them an encoder of its own.
+        self._bindable = frozenset(
+            t for t in BINDABLE if options.encoders.get(t) is converters.encoders.get(t)
+        )
+
+    def forget_statements(self) -> None:
+        """The server dropped every prepared statement (new connection, reset)."""
+        self._statements.clear()
+        self._to_close.clear()
+        self._generation += 1
+
+    @property
+    def statement_cache(self) -> StatementCache:
+        """The connection's statement cache (for diagnostics and tests)."""
+        return self._statements
+
+    # -- running ---------------------------------------------------------------
+
+    async def run_prepared(self, sql: str, args: Any, unbuffered: bool = False) -> Result:
+        """Run ``sql`` with ``args`` (format/pyformat placeholders) as a prepared statement
+        through the cache; as text when the binary protocol cannot say it the same way."""
+        core = self.require_core()
+        if not core.idle:
+            await self.settle()
+        if self._echo:
+            logger.info("%s", sql if args is None else self.format_query(sql, args))
+        qmarked, values = positional(sql, args)
+        bindable = self._bindable
+        for value in values:
+            if type(value) not in bindable:
+                return await self._run_as_text(sql, args, unbuffered)
+        key = self._encode_sql(qmarked)
+        if self._local_infile and named_local_file(key, self.no_backslash_escapes()):
+            # LOAD DATA LOCAL INFILE: the text path names (and so allows) the file.
+            return await self._run_as_text(sql, args, unbuffered)
+        if key in self._text_only:
+            return await self._run_as_text(sql, args, unbuffered)
+        handle, cached = await self._cached_handle(key)
+        if handle is None:
+            return await self._run_as_text(sql, args, unbuffered)
+        try:
+            return await self.execute_handle(handle, values, unbuffered)
+        except Unbindable:
+            return await self._run_as_text(sql, args, unbuffered)
+        finally:
+            if not cached:
+                self._to_close.append(handle.stmt_id)
+                self._flush_closes()
+
+    async def _cached_handle(self, key: bytes) -> tuple[StatementHandle | None, bool]:
+        """(the prepared statement for ``key``, whether the cache keeps it); (None, False)
+        when it should run as text."""
+        handle = self._statements.get(key)
+        if handle is not None:
+            return handle, True
+        handle = await self._prepare(key)
+        if handle is None:
+            return None, False
+        cached = self._statements.size > 0
+        if cached:
+            for old in self._statements.put(handle):
+                self._to_close.append(old.stmt_id)
+        return handle, cached
+
+    async def run_prepared_many(self, sql: str, seq_of_args: list[Any]) -> Result | None:
+        """executemany() as prepared statements: one COM_STMT_BULK_EXECUTE per packet's
+        worth of rows on MariaDB (INSERT/REPLACE), else COM_STMT_EXECUTEs pipelined
+        PIPELINE_DEPTH deep (also for what the bulk refuses: 1295, INSERT ... SELECT ?).
+        None when the rows cannot be bound: the caller runs them as text. The result
+        counts the affected rows of all of them."""
+        core = self.require_core()
+        if not core.idle:
+            await self.settle()
+        rows: list[Sequence[Any]] = []
+        qmarked: str | None = None
+        bindable = self._bindable
+        for args in seq_of_args:
+            marked, values = positional(sql, args)
+            if qmarked is None:
+                qmarked = marked
+            elif marked != qmarked:
+                return None
+            for value in values:
+                if type(value) not in bindable:
+                    return None
+            rows.append(values)
+        assert qmarked is not None
+        if self._echo:
+            logger.info("%s", self.format_query(sql, seq_of_args[-1]))
+        key = self._encode_sql(qmarked)
+        if key in self._text_only:
+            return None
+        if self._local_infile and named_local_file(key, self.no_backslash_escapes()):
+            return None
+        handle, cached = await self._cached_handle(key)
+        if handle is None:
+            return None
+        try:
+            if self._can_bulk(handle, qmarked):
+                try:
+                    return await self._run_bulk(handle, rows)
+                except Unbindable:
+                    pass  # the values of a column change type: one execute per row
+                except Error as exc:
+                    # 1295: a statement the bulk refuses (INSERT ... SELECT ?), said before
+                    # any row ran; the executes take it.
+                    core = self.core
+                    if exc.args[:1] != (ER.UNSUPPORTED_PS,) or core is None or not core.idle:
+                        raise
+            return await self._run_pipelined(handle, rows)
+        finally:
+            if not cached:
+                self._to_close.append(handle.stmt_id)
+                self._flush_closes()
+
+    def _can_bulk(self, handle: StatementHandle, sql: str) -> bool:
+        core = self.core
+        return (
+            core is not None
+            and bool(core.capabilities & CLIENT.MARIADB_CLIENT_STMT_BULK_OPERATIONS)
+            and handle.nparams > 0
+            and not handle.columns
+            and _BULK_STATEMENT.match(sql) is not None
+        )
+
+    async def _run_bulk(self, handle: StatementHandle, rows: list[Sequence[Any]]) -> Result:
+        limit = max(self.options.max_allowed_packet - 1024, 1 << 16)
+        try:
+            payloads = bulk_execute_payloads(
+                handle.stmt_id, rows, handle.nparams, self.encoding, self._codec_errors, limit
+            )
+        except UnicodeEncodeError as exc:
+            raise ProgrammingError(
+                0, f"A parameter cannot be encoded as {self.options.charset_name}: {exc}"
+            ) from None
+        handle.types = None  # the bulk bound its own types: the next execute sends them
+        results = []
+        for payload in payloads:
+            core = self.require_core()
+            request = core.send_execute(payload)
+            self._write(request)
+            results.append(await self._read_result(False))
+        return _combined(results)
+
+    async def _run_pipelined(self, handle: StatementHandle, rows: list[Sequence[Any]]) -> Result:
+        if self._long_params_in(rows) or handle.generation != self._generation:
+            return _combined([await self.execute_handle(handle, row) for row in rows])
+        for row in rows:
+            if len(row) != handle.nparams:
+                raise ProgrammingError(
+                    f"the statement has {handle.nparams} placeholder(s), "
+                    f"{len(row)} value(s) given"
+                )
+        payloads = []
+        encoding, errors = self.encoding, self._codec_errors
+        try:
+            for row in rows:
+                types, nulls, data = encode_params(row, encoding, errors)
+                send_types = types != handle.types
+                handle.types = types
+                payloads.append(
+                    com_stmt_execute(handle.stmt_id, types, nulls, data, send_types)
+                )
+        except UnicodeEncodeError as exc:
+            handle.types = None
+            raise ProgrammingError(
+                0, f"A parameter cannot be encoded as {self.options.charset_name}: {exc}"
+            ) from None
+        except BaseException:
+            handle.types = None
+            raise
+        results: list[Result] = []
+        error: BaseException | None = None
+        sent = 0
+        for i, payload in enumerate(payloads):
+            while error is None and sent < len(payloads) and sent - i < PIPELINE_DEPTH:
+                # Written ahead: each command starts at sequence id 0, as the core frames it.
+                self._write(frame(payloads[sent], 0)[0])
+                sent += 1
+            if i >= sent:
+                break  # after a server error nothing more was sent
+            core = self.require_core_in_pipeline()
+            core.send_execute(payload)  # the core expects its reply now (bytes already sent)
+            try:
+                results.append(await self._read_result(False))
+            except Error as exc:  # a server error: read the replies already on their way
+                if error is None:
+                    error = exc
+                if self.core is None or not self.core.idle:
+                    raise
+        if error is not None:
+            raise error
+        return _combined(results)
+
+    def require_core_in_pipeline(self) -> ClientCore:
+        """The core between two pipelined commands (the next reply may be buffered already,
+        which require_core() would take for the server speaking out of turn)."""
+        core = self.core
+        if core is None or not core.usable:
+            raise InterfaceError(0, "Not connected")
+        return core
+
+    @staticmethod
+    def _long_params_in(rows: list[Sequence[Any]]) -> bool:
+        return any(
+            isinstance(v, (str, bytes, bytearray, memoryview)) and len(v) >= LONG_DATA_MIN
+            for row in rows
+            for v in row
+        )
+
+    def _write(self, request: bytes) -> None:
+        try:
+            wire = self.wire
+            if wire is None:
+                raise InterfaceError(0, "Not connected")
+            wire.write(request)
+        except BaseException as exc:
+            self.abort_if_unsettled()
+            self._io_errors.raise_for(exc)
+            raise
+
+    def _encode_sql(self, sql: str) -> bytes:
+        try:
+            return sql.encode(self.encoding, self._codec_errors)
+        except UnicodeEncodeError as exc:
+            raise ProgrammingError(
+                0, f"The statement cannot be encoded as {self.options.charset_name}: {exc}"
+            ) from None
+
+    async def _run_as_text(self, sql: str, args: Any, unbuffered: bool) -> Result:
+        return await self.run_query(
+            sql if args is None else self.format_query(sql, args), unbuffered
+        )
+
+    async def prepare_handle(self, sql: str) -> StatementHandle:
+        """Prepare ``sql`` (``?`` or ``%s`` placeholders) outside the cache, for
+        Connection.prepare(): the caller owns it and closes it."""
+        core = self.require_core()
+        if not core.idle:
+            await self.settle()
+        key = self._encode_sql(qmark_sql(sql))
+        handle = await self._prepare(key, text_instead=False)
+        assert handle is not None
+        return handle
+
+    def close_handle(self, handle: StatementHandle) -> None:
+        """Close ``handle`` on the server (at once when idle, else before the next
+        command); a handle of an earlier connection is simply dropped."""
+        if handle.generation == self._generation and handle.stmt_id >= 0:
+            self._statements.discard(handle)
+            self._to_close.append(handle.stmt_id)
+            handle.stmt_id = -1
+            core = self.core
+            if core is not None and core.ready:
+                self._flush_closes()
+
+    async def execute_handle(
+        self, handle: StatementHandle, values: Sequence[Any], unbuffered: bool = False
+    ) -> Result:
+        """Execute a prepared statement with ``values``; a handle the server lost (a new
+        connection, 1243, 1615) is prepared again and the execute retried once."""
+        if handle.generation != self._generation or handle.stmt_id < 0:
+            await self._reprepare(handle)
+        try:
+            return await self._execute(handle, values, unbuffered)
+        except Error as exc:
+            if not exc.args or exc.args[0] not in REPREPARE or self.core is None:
+                raise
+        await self._reprepare(handle)
+        return await self._execute(handle, values, unbuffered)
+
+    async def _reprepare(self, handle: StatementHandle) -> None:
+        fresh = await self._prepare(handle.sql, text_instead=False)
+        assert fresh is not None
+        if handle.generation == self._generation and handle.stmt_id >= 0:
+            self._to_close.append(handle.stmt_id)  # 1615: the old one is still there
+        in_cache = self._statements.get(handle.sql) is handle
+        handle.stmt_id, handle.params, handle.columns = fresh.stmt_id, fresh.params, fresh.columns
+        handle.nparams, handle.types, handle.generation = fresh.nparams, None, fresh.generation
+        if not in_cache and self._statements.get(handle.sql) is None:
+            return
+        self._statements.put(handle)
+
+    def _flush_closes(self) -> None:
+        """Write the pending COM_STMT_CLOSEs (the core must be idle)."""
+        core, wire = self.core, self.wire
+        if not self._to_close or core is None or wire is None or not core.ready:
+            return
+        ids, self._to_close = self._to_close, []
+        with self._io_errors:
+            wire.write(b"".join(core.send_no_reply(com_stmt_close(i)) for i in ids))
+
+    async def _prepare(self, sql: bytes, text_instead: bool = True) -> StatementHandle | None:
+        """COM_STMT_PREPARE ``sql``; None when it should run as text instead."""
+        core = self.require_core()
+        self._flush_closes()
+        request = core.send_prepare(com_stmt_prepare(sql))
+        try:
+            with self._io_errors:
+                wire = self.wire
+                if wire is None:
+                    raise InterfaceError(0, "Not connected")
+                wire.write(request)
+                event = core.next_event()
+                while event is ev.NEED_DATA:
+                    await wire.wait_data()
+                    event = core.next_event()
+        except Error as exc:
+            if core.idle and text_instead and exc.args and exc.args[0] in TEXT_INSTEAD:
+                if len(self._text_only) >= _TEXT_ONLY_MAX:
+                    self._text_only.clear()
+                self._text_only.add(sql)
+                return None
+            self.abort_if_unsettled()
+            raise
+        except BaseException:
+            self.abort_if_unsettled()
+            raise
+        if not isinstance(event, ev.Prepared):
+            self.abort_if_unsettled()
+            raise OperationalError(0, f"unexpected reply to COM_STMT_PREPARE: {event!r}")
+        return StatementHandle(sql, event, self._generation)
+
+    async def _execute(
+        self, handle: StatementHandle, values: Sequence[Any], unbuffered: bool
+    ) -> Result:
+        if len(values) != handle.nparams:
+            raise ProgrammingError(
+                f"the statement has {handle.nparams} placeholder(s), {len(values)} value(s) given"
+            )
+        core = self.require_core()
+        if not core.idle:
+            await self.settle()
+        self._flush_closes()
+        encoding, errors = self.encoding, self._codec_errors
+        long_params = self._long_params(values)
+        try:
+            types, nulls, data = encode_params(values, encoding, errors, long_params)
+            request = b"".join(
+                core.send_no_reply(com_stmt_send_long_data(handle.stmt_id, i, chunk))
+                for i in sorted(long_params)
+                for chunk in _chunks(values[i], encoding, errors)
+            )
+        except UnicodeEncodeError as exc:
+            raise ProgrammingError(
+                0, f"A parameter cannot be encoded as {self.options.charset_name}: {exc}"
+            ) from None
+        send_types = types != handle.types
+        request += core.send_execute(
+            com_stmt_execute(handle.stmt_id, types, nulls, data, send_types)
+        )
+        handle.types = types
+        self._write(request)
+        return await self._read_result(unbuffered)
+
+    @staticmethod
+    def _long_params(values: Sequence[Any]) -> frozenset[int]:
+        long = [
+            i
+            for i, v in enumerate(values)
+            if isinstance(v, (str, bytes, bytearray, memoryview)) and len(v) >= LONG_DATA_MIN
+        ]
+        return frozenset(long) if long else frozenset()
+
+
+def _combined(results: list[Result]) -> Result:
+    """One result for executemany(): the last one's, counting every one's rows/warnings."""
+    if not results:
+        return Result.from_ok(_NO_ROWS)
+    last = results[-1]
+    if len(results) > 1:
+        last.affected_rows = sum(r.affected_rows for r in results)
+        last.warning_count = sum(r.warning_count for r in results)
+    return last
+
+
+_NO_ROWS = OkPacket(0, 0, 0, 0, "")
+
+
+def _chunks(value: Any, encoding: str, errors: str) -> list[bytes]:
+    """A long value's bytes in COM_STMT_SEND_LONG_DATA pieces."""
+    data = value.encode(encoding, errors) if isinstance(value, str) else bytes(value)
+    return [data[i : i + LONG_DATA_CHUNK] for i in range(0, len(data), LONG_DATA_CHUNK)] or [b""]
