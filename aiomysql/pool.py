@@ -12,7 +12,7 @@ from typing import Any
 
 from ._context import AwaitableContext
 from ._hosts import is_host_list
-from ._pool_slots import LIVE, Slot, SlotTable, State
+from ._pool_slots import Slot, SlotTable, State
 from .connection import Connection, connect
 from .errors import InterfaceError, OperationalError
 from .hooks import pool_hooks
