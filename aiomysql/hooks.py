@@ -83,8 +83,9 @@ class QueryInfo:
     #: A comment for the start hook to add to the statement sent (without ``/* */``; a
     #: sqlcommenter-style trace context): appended to the SQL after its parameters.
     comment: str | None = None
-    #: Free for the hooks: the start hook may keep something here for the end hook.
-    state: Any = None
+    #: Free for the hooks: what a start hook keeps for its end hook, under a key of its
+    #: own (e.g. itself), so that combined hooks do not overwrite each other's.
+    state: dict[Any, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(eq=False)
