@@ -19,9 +19,9 @@ class CountingWire(Wire):
 
     def buffer_updated(self, nbytes: int) -> None:
         self.received += nbytes
-        super().buffer_updated(nbytes)
+        Wire.buffer_updated(self, nbytes)
 
     def write(self, data: bytes) -> None:
         """Queue bytes for the server, counting them."""
-        super().write(data)
+        Wire.write(self, data)
         self.sent += len(data)

@@ -83,8 +83,9 @@ class QueryInfo:
     #: A comment for the start hook to add to the statement sent (without ``/* */``; a
     #: sqlcommenter-style trace context): appended to the SQL after its parameters.
     comment: str | None = None
-    #: Free for the hooks: the start hook may keep something here for the end hook.
-    state: Any = None
+    #: Free for the hooks: what a start hook keeps for its end hook, under a key of its
+    #: own (e.g. itself), so that combined hooks do not overwrite each other's.
+    state: dict[Any, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(eq=False)
@@ -245,7 +246,10 @@ class QueryHooks:
             info.batch_size = len(args)
         on_start = self.on_start
         if on_start is not None:
-            _call(on_start, info)
+            try:  # _call() written out: this runs per statement
+                on_start(info)
+            except Exception:
+                logger.exception("aiomysql: hook %r raised; ignored", on_start)
         wire = channel.wire
         sent, received = getattr(wire, "sent", 0), getattr(wire, "received", 0)
         channel.hooks = None
@@ -273,8 +277,12 @@ class QueryHooks:
             channel.hooks = self
             info.bytes_sent = getattr(wire, "sent", 0) - sent
             info.bytes_received = getattr(wire, "received", 0) - received
-            if self.on_end is not None:
-                _call(self.on_end, info)
+            on_end = self.on_end
+            if on_end is not None:
+                try:
+                    on_end(info)
+                except Exception:
+                    logger.exception("aiomysql: hook %r raised; ignored", on_end)
 
     async def run_query(self, channel: Any, sql: Any, unbuffered: bool) -> Result:
         """A connection-level statement (``conn.query()``, ``commit()``, ...)."""

@@ -238,7 +238,7 @@ class _Instrumentation:
         else:
             name = operation or target or attrs.get("db.system.name", "mysql")
         span = self.tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attrs)
-        info.state = (span, attrs)
+        info.state[self] = (span, attrs)
         if self.sqlcommenter and span.get_span_context().is_valid:
             carrier: dict[str, str] = {}
             self.propagator.inject(carrier, trace.set_span_in_context(span))
@@ -246,8 +246,8 @@ class _Instrumentation:
 
     def on_query_end(self, info: QueryInfo) -> None:
         """End the span: rows, error; record the operation's duration."""
-        state = info.state
-        if not isinstance(state, tuple):
+        state = info.state.pop(self, None)
+        if state is None:
             return
         span, attrs = state
         metric_attrs = {

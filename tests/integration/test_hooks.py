@@ -371,3 +371,18 @@ def test_byte_counts_on_uvloop(connect_kwargs: dict[str, Any]) -> None:
     (end,) = rec.ends()
     assert end.bytes_sent == len(b"SELECT REPEAT('x', 100000)") + 5
     assert 100_000 < end.bytes_received < 100_200
+
+
+async def test_unbuffered_and_dict_cursors(
+    rec_conn: tuple[Recorder, aiomysql.Connection],
+) -> None:
+    rec, conn = rec_conn
+    async with conn.cursor(aiomysql.SSCursor) as ss:
+        await ss.execute("SELECT 1 UNION SELECT 2")
+        assert await ss.fetchall() == [(1,), (2,)]
+    async with conn.cursor(aiomysql.DictCursor) as dc:
+        await dc.execute("SELECT 1 AS a")
+        assert await dc.fetchall() == [{"a": 1}]
+    unbuffered, dicts = rec.ends()
+    assert unbuffered.rows is None and unbuffered.rowcount == -1  # rows read later
+    assert dicts.rows == 1 and dicts.statement == "SELECT 1 AS a"

@@ -23,6 +23,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from pool_support import MakePool
 
 import aiomysql
+from aiomysql.hooks import QueryInfo
 from aiomysql.opentelemetry import instrument, sanitize, sqlcomment, system_name
 from aiomysql.pool import PoolTimeoutError
 
@@ -201,7 +202,8 @@ async def test_operation_duration_metric(otel: Telemetry, traced: aiomysql.Conne
 
 @pytest.mark.timing
 async def test_pool_metrics_add_up(otel: Telemetry, make_pool: MakePool) -> None:
-    pool = await make_pool(minsize=1, maxsize=2, acquire_timeout=0.05, hooks=otel.hooks())
+    # Both connections open up front: no acquire has to open one within the timeout.
+    pool = await make_pool(minsize=2, maxsize=2, acquire_timeout=0.05, hooks=otel.hooks())
     name = "db.client.connection.pool.name"
 
     def counts() -> dict[str, int]:
@@ -230,7 +232,7 @@ async def test_pool_metrics_add_up(otel: Telemetry, make_pool: MakePool) -> None
         otel.points("db.client.connection.max"),
         otel.points("db.client.connection.idle.min"),
     )
-    assert (maximum.value, minimum.value) == (2, 1)
+    assert (maximum.value, minimum.value) == (2, 2)
     host_port = f"{first.host}:{first.port}/aiomysql_test"
     assert {p.attributes[name] for p in otel.points("db.client.connection.count")} == {host_port}
 
@@ -243,6 +245,23 @@ async def test_spans_from_pool_connections(otel: Telemetry, make_pool: MakePool)
     assert [s.name for s in otel.spans()] == ["SELECT aiomysql_test"]
     (used,) = otel.points("db.client.connection.use_time")
     assert used.attributes == {"db.client.connection.pool.name": "main"}
+
+
+async def test_combined_with_own_hooks(otel: Telemetry, connect_kwargs: dict[str, Any]) -> None:
+    seen: list[Any] = []
+
+    def mine(info: QueryInfo) -> None:
+        info.state["mine"] = info.statement
+
+    def end(info: QueryInfo) -> None:
+        seen.append(info.state.get("mine"))
+
+    hooks = aiomysql.Hooks.combine(otel.hooks(), aiomysql.Hooks(on_query_start=mine,
+                                                                on_query_end=end))  # fmt: skip
+    async with aiomysql.connect(**connect_kwargs, hooks=hooks) as conn:
+        await conn.query("DO 2")
+    assert seen == ["DO 2"]
+    assert [s.name for s in otel.spans()] == ["DO aiomysql_test"]
 
 
 def test_sanitize() -> None:
