@@ -20,6 +20,7 @@ from ..protocol import binlog_commands as cmd
 from ..protocol import binlog_events as E
 from ..protocol.binlog_decoder import BinlogDecoder
 from ..protocol.core import ClientCore
+from ..protocol.packets import ProtocolError
 from ..protocol.results import parse_error
 from ._position import Checkpoint, PositionTracker, parse_gtid_state
 
@@ -210,9 +211,16 @@ class BinlogStream:
                 continue
             head = packet[0] if packet else -1
             if head != 0:
-                self._end_of_dump(packet)
+                try:
+                    self._end_of_dump(packet)
+                except OperationalError as exc:  # e.g. the server is shutting down
+                    await self._lost(exc)
                 continue
-            event = decoder.decode(packet)
+            try:
+                event = decoder.decode(packet)
+            except ProtocolError:
+                self._drop()  # what follows a malformed event cannot be trusted
+                raise
             deliver = tracker.event(decoder.type_code, decoder.log_pos, decoder.event_size, event)
             if event is None or not deliver:
                 continue
