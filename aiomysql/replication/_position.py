@@ -115,6 +115,8 @@ class PositionTracker:
 
     def event(self, type_code: int, log_pos: int, size: int, event: E.BinlogEvent | None) -> bool:
         """Account for one event; False when it must not be delivered (already was)."""
+        if type_code == E.HEARTBEAT_EVENT:  # not in the binlog: never replayed or counted
+            return True
         if self._txn is None:
             if type_code in (E.MARIADB_GTID_EVENT, E.GTID_EVENT, E.ANONYMOUS_GTID_EVENT):
                 assert isinstance(event, E.GtidEvent)

@@ -251,6 +251,8 @@ class BinlogStream:
     async def _lost(self, exc: OperationalError) -> None:
         """The connection failed: reconnect and resume, or raise."""
         self._drop()
+        if self._closed:  # close() from another task cut the wait: just stop
+            raise StopAsyncIteration
         if not self.reconnect or exc.args[0] not in RETRYABLE:
             raise exc
         logger.info("binlog stream lost its connection (%s); resuming", exc)
@@ -308,7 +310,7 @@ class BinlogStream:
         if mariadb and self.annotate_rows:
             flags |= cmd.BINLOG_SEND_ANNOTATE_ROWS_EVENT
         if self._use_gtid and mariadb and start.gtid is not None:
-            await self._query(f"SET @slave_connect_state = '{start.gtid}'")
+            await self._query(f"SET @slave_connect_state = {channel.escape(start.gtid)}")
             await self._query("SET @slave_gtid_strict_mode = 0")
             await self._query("SET @slave_gtid_ignore_duplicates = 0")
             payload = cmd.com_binlog_dump(self.server_id, b"", 4, flags)
