@@ -25,6 +25,7 @@ PUBLIC_MODULES = (
     "aiomysql.pool",
     "aiomysql.errors",
     "aiomysql.testing",
+    "aiomysql.replication",
     "aiomysql.charset",
     "aiomysql.sa",
     "aiomysql.sa.engine",
