@@ -14,6 +14,7 @@ import asyncio
 import random
 from typing import Any
 
+import pytest
 from binlog_support import DB, binlog_server, open_writer, position, server_kwargs
 from fault_proxy import Action, Direction, Fault, FaultProxy
 
@@ -174,3 +175,30 @@ async def test_a_cut_inside_a_transaction_resumes_inside_it(binlog_server: Any) 
         assert proxy.faults_fired == 1
     assert stream.connections == 2
     assert got == expected
+
+
+@pytest.mark.timing
+async def test_a_silent_server_is_left_after_two_missed_heartbeats(binlog_server: Any) -> None:
+    """The link stalls (no byte reaches the client, the socket stays open): with
+    heartbeat=0.2 the stream gives the connection up after its read timeout, reconnects
+    and delivers what was committed meanwhile, once."""
+    writer = await open_writer(binlog_server)
+    async with writer.cursor() as cur:
+        await cur.execute(f"CREATE TABLE {DB}.quiet (id INT PRIMARY KEY)")
+    async with FaultProxy(binlog_server.host, binlog_server.port) as proxy:
+        kwargs = proxy.connect_kwargs(server_kwargs(binlog_server))
+        stream = BinlogStream(**kwargs, server_id=780, heartbeat=0.2)
+        first = await stream.__anext__()  # connected and reading: stall it now
+        assert first.log_pos == 0
+        proxy.last.inject(Fault(Action.STALL, Direction.TO_CLIENT))
+        async with writer.cursor() as cur:
+            await cur.execute(f"INSERT INTO {DB}.quiet VALUES (1)")
+        rows = []
+        async for event in stream:
+            if isinstance(event, WriteRowsEvent) and event.table == "quiet":
+                rows.extend(event.rows)
+                break
+        await stream.close()
+    writer.close()
+    assert rows == [(1,)]
+    assert stream.connections >= 2 and proxy.accepted >= 2
