@@ -15,6 +15,7 @@ from typing import NamedTuple
 from ..protocol import binlog_events as E
 
 _COMMITS = ("COMMIT", "ROLLBACK", "XA COMMIT", "XA ROLLBACK")
+_GTIDS = (E.MARIADB_GTID_EVENT, E.GTID_EVENT, E.ANONYMOUS_GTID_EVENT)
 #: Events outside transactions whose log_pos is not a resume point.
 _NOT_POSITIONS = frozenset({E.FORMAT_DESCRIPTION_EVENT, E.HEARTBEAT_EVENT, E.ROTATE_EVENT})
 
@@ -118,7 +119,7 @@ class PositionTracker:
         if type_code == E.HEARTBEAT_EVENT:  # not in the binlog: never replayed or counted
             return True
         if self._txn is None:
-            if type_code in (E.MARIADB_GTID_EVENT, E.GTID_EVENT, E.ANONYMOUS_GTID_EVENT):
+            if type_code in _GTIDS:
                 assert isinstance(event, E.GtidEvent)
                 mode = 2 if event.standalone else (1 if event.uuid is None else 3)
                 return self._begin(log_pos, size, mode, event)
@@ -137,9 +138,12 @@ class PositionTracker:
                     return False
                 self.pos = log_pos
             return True
+        if type_code in _GTIDS:  # a new transaction: the open one ended unseen
+            self._commit(max(log_pos - size, 0))
+            return self.event(type_code, log_pos, size, event)
         self._count += 1
         mode = self._mode
-        if type_code == E.XID_EVENT:
+        if type_code == E.XID_EVENT or type_code == E.XA_PREPARE_LOG_EVENT:
             self._commit(log_pos)
         elif type_code == E.QUERY_EVENT:
             assert isinstance(event, E.QueryEvent)
