@@ -27,6 +27,7 @@ PUBLIC_MODULES = (
     "aiomysql.opentelemetry",
     "aiomysql.errors",
     "aiomysql.testing",
+    "aiomysql.replication",
     "aiomysql.charset",
     "aiomysql.sa",
     "aiomysql.sa.engine",

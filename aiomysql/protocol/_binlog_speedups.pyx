@@ -14,14 +14,16 @@ from cpython.list cimport PyList_Append
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM, PyTuple_GET_ITEM, PyTuple_GET_SIZE
 from cpython.ref cimport Py_INCREF
 from cpython.object cimport PyObject
+from libc.stdio cimport snprintf
 from libc.string cimport memcpy
+from cpython.unicode cimport PyUnicode_DecodeASCII
 
 import struct as _struct
 import sys as _sys
 
 from . import binlog_rows as _py
-from .mysql_decimal import decimal_size as _decimal_size
-from .mysql_decimal import decode_decimal as _decode_decimal
+from decimal import Decimal as _PyDecimal
+
 from .mysql_json import json_text as _json_text
 from .packets import ProtocolError as _ProtocolError
 
@@ -68,6 +70,9 @@ cdef object _timedelta = _py._timedelta
 cdef object _zero_text = _py.zero_datetime_text
 cdef object _decode_value = _py.decode_value
 cdef object _short = _py._short
+cdef object _Decimal = _PyDecimal
+cdef int[10] _DIG2BYTES
+_DIG2BYTES[:] = [0, 1, 1, 2, 2, 3, 3, 4, 4, 4]
 cdef object _UTF8 = "utf-8"
 cdef bint _LITTLE = _sys.byteorder == "little"
 cdef int[7] _FRAC_SCALE
@@ -116,6 +121,51 @@ cdef object _float32(const unsigned char *p):
     finally:
         PyMem_Free(text)
     return d
+
+
+cdef inline int _decimal_bytes(int precision, int scale) noexcept:
+    cdef int intg = precision - scale
+    if intg < 0 or scale < 0:
+        return 0
+    return (intg // 9) * 4 + _DIG2BYTES[intg % 9] + (scale // 9) * 4 + _DIG2BYTES[scale % 9]
+
+
+cdef object _decimal(const unsigned char *p, int size, int precision, int scale):
+    """MySQL's binary DECIMAL, as decode_decimal reads it (same text, same Decimal)."""
+    cdef unsigned char b[64]
+    cdef char out[256]
+    cdef int n = 0, at = 0, i, width
+    cdef int intg = precision - scale
+    cdef int lead = _DIG2BYTES[intg % 9]
+    cdef bint negative
+    memcpy(b, p, size)
+    negative = not (b[0] & 0x80)
+    b[0] ^= 0x80
+    if negative:
+        for i in range(size):
+            b[i] ^= 0xFF
+        out[0] = 45  # '-'
+        n = 1
+    cdef int start = n
+    if lead:
+        n += snprintf(out + n, 256 - n, "%llu", _be(b, lead))
+        at = lead
+    for i in range(intg // 9):
+        n += snprintf(out + n, 256 - n, "%09llu", _be(b + at, 4))
+        at += 4
+    if n == start:
+        out[n] = 48  # '0'
+        n += 1
+    if scale:
+        out[n] = 46  # '.'
+        n += 1
+        for i in range(scale // 9):
+            n += snprintf(out + n, 256 - n, "%09llu", _be(b + at, 4))
+            at += 4
+        width = scale % 9
+        if width:
+            n += snprintf(out + n, 256 - n, "%0*llu", width, _be(b + at, _DIG2BYTES[width]))
+    return _Decimal(PyUnicode_DecodeASCII(out, n, NULL))
 
 
 cdef inline long long _frac(const unsigned char *p, int fsp) noexcept:
@@ -223,11 +273,11 @@ cdef object _value(bytes data, const unsigned char *buf, Py_ssize_t *at, Py_ssiz
         at[0] = pos + 4
         return _float32(buf + pos)
     if kind == K_DECIMAL:
-        size = _decimal_size(p1, <int>col[2])
+        size = _decimal_bytes(p1, <int>col[2])
         if pos + size > end or not size:
             raise _short("a DECIMAL")
         at[0] = pos + size
-        return _decode_decimal(PyBytes_FromStringAndSize(<char *>buf + pos, size), p1, col[2])
+        return _decimal(buf + pos, size, p1, <int>col[2])
     if kind == K_TIMESTAMP2:
         size = 4 + (p1 + 1) // 2
         if pos + size > end:

@@ -221,9 +221,6 @@ class BinlogDecoder:
     ) -> E.BinlogEvent | None:
         tm = E.TableMapEvent(ts, sid, lp, fl)
         parse_table_map(tm, p, pos, end, self._id_size, self.mariadb, self.encoding_of)
-        if len(self.tables) > 4096:  # ids grow with every table opened: keep it bounded
-            self.tables.clear()
-            self._wanted.clear()
         self.tables[tm.table_id] = tm
         wanted = self.table_filter is None or self.table_filter(tm)
         self._wanted[tm.table_id] = wanted
@@ -281,6 +278,11 @@ class BinlogDecoder:
         ev.table_id, ev.rows_flags, ev.table_map = table_id, rows_flags, tm
         ev.columns, ev.columns_after = columns, after
         ev.rows = decode_rows(p, pos, end, tm.plan, columns, after)
+        if rows_flags & E.STMT_END_F and len(self.tables) > 4096:
+            # Table ids grow with every table opened: forget the maps between statements
+            # (a statement's rows events only use the maps logged just before them).
+            self.tables.clear()
+            self._wanted.clear()
         return ev
 
     def _columns(self, bitmap: bytes, ncols: int) -> tuple[int, ...]:

@@ -3,10 +3,11 @@
 The plan (one ``(kind, p1, p2, extra)`` entry per column, see ``binlog_rows``) is made
 here once per table map, so decoding rows only follows it.
 
-Without ``binlog_row_metadata=FULL`` the table map has no signedness, charsets or
-ENUM/SET values: integers then decode as signed, CHAR/VARCHAR as UTF-8 text,
-BLOB/TEXT as bytes (the two share a type code), ENUM as its 1-based index and SET as
-its bitmap (ints).
+``binlog_row_metadata=MINIMAL`` (the default) logs signedness and charsets but no
+column names or ENUM/SET values: ENUM then decodes as its 1-based index and SET as its
+bitmap (ints). Servers without optional metadata (before MariaDB 10.5 / MySQL 8.0) log
+none of it: integers then decode as signed, CHAR/VARCHAR as UTF-8 text and BLOB/TEXT
+as bytes (the two share a type code).
 """
 
 from __future__ import annotations

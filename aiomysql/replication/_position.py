@@ -10,19 +10,20 @@ rest of it and never half a transaction from a restart point in its middle.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..protocol import binlog_events as E
 
 _COMMITS = ("COMMIT", "ROLLBACK", "XA COMMIT", "XA ROLLBACK")
+_GTIDS = (E.MARIADB_GTID_EVENT, E.GTID_EVENT, E.ANONYMOUS_GTID_EVENT)
 #: Events outside transactions whose log_pos is not a resume point.
 _NOT_POSITIONS = frozenset({E.FORMAT_DESCRIPTION_EVENT, E.HEARTBEAT_EVENT, E.ROTATE_EVENT})
 
 
-@dataclass(frozen=True)
-class Checkpoint:
+class Checkpoint(NamedTuple):
     """A resume token: ``BinlogStream(resume_from=checkpoint)`` continues right after the
-    event it was taken at. ``dumps()``/``loads()`` turn it into a string and back."""
+    event it was taken at. ``dumps()``/``loads()`` turn it into a string and back.
+    (A named tuple: one is made for every event, so it must be cheap.)"""
 
     log_file: str
     log_pos: int
@@ -76,9 +77,12 @@ class PositionTracker:
         self.pos = start.log_pos
         self.gtids = parse_gtid_state(start.gtid)
         self.gtid_known = start.gtid is not None
+        #: format_gtid_state(self.gtids), kept up to date (checkpoint() runs per event).
+        self._gtid_text = format_gtid_state(self.gtids) if self.gtid_known else None
         #: Events of the first transaction to drop (already taken before a resume).
         self.pending_skip = start.skip
-        self._txn: tuple[str, int, dict[int, str]] | None = None
+        #: (file, position, GTID state text) where the open transaction started.
+        self._txn: tuple[str, int, str | None] | None = None
         self._txn_gtid: str | None = None
         self._txn_domain = 0
         self._count = 0
@@ -93,13 +97,10 @@ class PositionTracker:
 
     def checkpoint(self) -> Checkpoint:
         """The resume token for right after the events seen so far."""
-        gtid_of = format_gtid_state
-        if self._txn is not None:
-            file, pos, before = self._txn
-            gtid = gtid_of(before) if self.gtid_known else None
-            return Checkpoint(file, pos, gtid, self._count)
-        gtid = gtid_of(self.gtids) if self.gtid_known else None
-        return Checkpoint(self.file, self.pos, gtid, self.pending_skip)
+        txn = self._txn
+        if txn is not None:
+            return Checkpoint(txn[0], txn[1], txn[2], self._count)
+        return Checkpoint(self.file, self.pos, self._gtid_text, self.pending_skip)
 
     def rewind(self) -> Checkpoint:
         """Back to the last resume point (before reconnecting): a transaction in progress
@@ -108,14 +109,17 @@ class PositionTracker:
         self.file, self.pos, self.pending_skip = token.log_file, token.log_pos, token.skip
         if token.gtid is not None:
             self.gtids = parse_gtid_state(token.gtid)
+            self._gtid_text = token.gtid
         self._txn = None
         self._mode = self._count = 0
         return token
 
     def event(self, type_code: int, log_pos: int, size: int, event: E.BinlogEvent | None) -> bool:
         """Account for one event; False when it must not be delivered (already was)."""
+        if type_code == E.HEARTBEAT_EVENT:  # not in the binlog: never replayed or counted
+            return True
         if self._txn is None:
-            if type_code in (E.MARIADB_GTID_EVENT, E.GTID_EVENT, E.ANONYMOUS_GTID_EVENT):
+            if type_code in _GTIDS:
                 assert isinstance(event, E.GtidEvent)
                 mode = 2 if event.standalone else (1 if event.uuid is None else 3)
                 return self._begin(log_pos, size, mode, event)
@@ -134,9 +138,12 @@ class PositionTracker:
                     return False
                 self.pos = log_pos
             return True
+        if type_code in _GTIDS:  # a new transaction: the open one ended unseen
+            self._commit(max(log_pos - size, 0))
+            return self.event(type_code, log_pos, size, event)
         self._count += 1
         mode = self._mode
-        if type_code == E.XID_EVENT:
+        if type_code == E.XID_EVENT or type_code == E.XA_PREPARE_LOG_EVENT:
             self._commit(log_pos)
         elif type_code == E.QUERY_EVENT:
             assert isinstance(event, E.QueryEvent)
@@ -158,7 +165,7 @@ class PositionTracker:
             self.file, self.pos = event.next_file, event.position
 
     def _begin(self, log_pos: int, size: int, mode: int, gtid: E.GtidEvent | None) -> bool:
-        self._txn = (self.file, log_pos - size if log_pos else self.pos, dict(self.gtids))
+        self._txn = (self.file, log_pos - size if log_pos else self.pos, self._gtid_text)
         self._mode = mode
         self._count = 1
         self._txn_gtid = gtid.gtid if gtid is not None and gtid.uuid is None else None
@@ -168,6 +175,8 @@ class PositionTracker:
     def _commit(self, log_pos: int) -> None:
         if self._txn_gtid is not None:
             self.gtids[self._txn_domain] = self._txn_gtid
+            if self.gtid_known:
+                self._gtid_text = format_gtid_state(self.gtids)
         if log_pos:
             self.pos = log_pos
         self._txn = None

@@ -20,6 +20,7 @@ from ..protocol import binlog_commands as cmd
 from ..protocol import binlog_events as E
 from ..protocol.binlog_decoder import BinlogDecoder
 from ..protocol.core import ClientCore
+from ..protocol.packets import ProtocolError
 from ..protocol.results import parse_error
 from ._position import Checkpoint, PositionTracker, parse_gtid_state
 
@@ -210,9 +211,16 @@ class BinlogStream:
                 continue
             head = packet[0] if packet else -1
             if head != 0:
-                self._end_of_dump(packet)
+                try:
+                    self._end_of_dump(packet)
+                except OperationalError as exc:  # e.g. the server is shutting down
+                    await self._lost(exc)
                 continue
-            event = decoder.decode(packet)
+            try:
+                event = decoder.decode(packet)
+            except ProtocolError:
+                self._drop()  # what follows a malformed event cannot be trusted
+                raise
             deliver = tracker.event(decoder.type_code, decoder.log_pos, decoder.event_size, event)
             if event is None or not deliver:
                 continue
@@ -243,6 +251,8 @@ class BinlogStream:
     async def _lost(self, exc: OperationalError) -> None:
         """The connection failed: reconnect and resume, or raise."""
         self._drop()
+        if self._closed:  # close() from another task cut the wait: just stop
+            raise StopAsyncIteration
         if not self.reconnect or exc.args[0] not in RETRYABLE:
             raise exc
         logger.info("binlog stream lost its connection (%s); resuming", exc)
@@ -300,7 +310,7 @@ class BinlogStream:
         if mariadb and self.annotate_rows:
             flags |= cmd.BINLOG_SEND_ANNOTATE_ROWS_EVENT
         if self._use_gtid and mariadb and start.gtid is not None:
-            await self._query(f"SET @slave_connect_state = '{start.gtid}'")
+            await self._query(f"SET @slave_connect_state = {channel.escape(start.gtid)}")
             await self._query("SET @slave_gtid_strict_mode = 0")
             await self._query("SET @slave_gtid_ignore_duplicates = 0")
             payload = cmd.com_binlog_dump(self.server_id, b"", 4, flags)

@@ -14,10 +14,12 @@ import asyncio
 import random
 from typing import Any
 
-from binlog_support import DB, binlog_server, open_writer, position
+import pytest
+from binlog_support import DB, binlog_server, open_writer, position, server_kwargs
 from fault_proxy import Action, Direction, Fault, FaultProxy
 
 import aiomysql
+from aiomysql.protocol import binlog_commands as cmd
 from aiomysql.replication import BinlogStream, Checkpoint, GtidEvent, WriteRowsEvent, XidEvent
 
 __all__ = ["binlog_server"]
@@ -141,3 +143,62 @@ async def test_every_transaction_exactly_once_through_cuts_and_restarts(
     assert restarts == 3 and cuts == 3 and consumer.starts == 4
     assert proxy.faults_fired >= 1
     assert consumer.connections > consumer.starts  # the stream reconnected by itself
+
+
+async def test_a_cut_inside_a_transaction_resumes_inside_it(binlog_server: Any) -> None:
+    """Deterministic: three ~20 kB rows events in one transaction, the stream cut 30 kB
+    into the dump (inside the second one); the events after the reconnect are exactly
+    the ones a direct read gives, none twice, none missing."""
+    writer = await open_writer(binlog_server)
+    async with writer.cursor() as cur:
+        await cur.execute(f"CREATE TABLE {DB}.cut (id INT PRIMARY KEY, b MEDIUMBLOB)")
+    file, pos = await position(writer)
+    async with writer.cursor() as cur:
+        await cur.execute("BEGIN")
+        for i in range(3):
+            await cur.execute(f"INSERT INTO {DB}.cut VALUES (%s, REPEAT('x', 20000))", (i,))
+        await cur.execute("COMMIT")
+    writer.close()
+    direct = BinlogStream(**server_kwargs(binlog_server), server_id=778, blocking=False,
+                          log_file=file, log_pos=pos)  # fmt: skip
+    expected = [(type(e).__name__, e.log_pos) async for e in direct if e.log_pos]
+    await direct.close()
+    assert [k for k, _ in expected].count("WriteRowsEvent") == 3
+    async with FaultProxy(binlog_server.host, binlog_server.port) as proxy:
+        # Counting starts at the server's first byte after the dump command.
+        dump = cmd.com_binlog_dump(779, file.encode(), pos, 0x03)
+        proxy.arm_next(Fault(Action.CUT, Direction.TO_CLIENT, after=30_000, when_client_sent=dump))
+        kwargs = proxy.connect_kwargs(server_kwargs(binlog_server))
+        stream = BinlogStream(**kwargs, server_id=779, blocking=False, log_file=file, log_pos=pos)
+        got = [(type(e).__name__, e.log_pos) async for e in stream if e.log_pos]
+        await stream.close()
+        assert proxy.faults_fired == 1
+    assert stream.connections == 2
+    assert got == expected
+
+
+@pytest.mark.timing
+async def test_a_silent_server_is_left_after_two_missed_heartbeats(binlog_server: Any) -> None:
+    """The link stalls (no byte reaches the client, the socket stays open): with
+    heartbeat=0.2 the stream gives the connection up after its read timeout, reconnects
+    and delivers what was committed meanwhile, once."""
+    writer = await open_writer(binlog_server)
+    async with writer.cursor() as cur:
+        await cur.execute(f"CREATE TABLE {DB}.quiet (id INT PRIMARY KEY)")
+    async with FaultProxy(binlog_server.host, binlog_server.port) as proxy:
+        kwargs = proxy.connect_kwargs(server_kwargs(binlog_server))
+        stream = BinlogStream(**kwargs, server_id=780, heartbeat=0.2)
+        first = await stream.__anext__()  # connected and reading: stall it now
+        assert first.log_pos == 0
+        proxy.last.inject(Fault(Action.STALL, Direction.TO_CLIENT))
+        async with writer.cursor() as cur:
+            await cur.execute(f"INSERT INTO {DB}.quiet VALUES (1)")
+        rows = []
+        async for event in stream:
+            if isinstance(event, WriteRowsEvent) and event.table == "quiet":
+                rows.extend(event.rows)
+                break
+        await stream.close()
+    writer.close()
+    assert rows == [(1,)]
+    assert stream.connections >= 2 and proxy.accepted >= 2

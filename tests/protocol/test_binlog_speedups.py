@@ -3,9 +3,11 @@ values (or both a ProtocolError) for random column plans and random row bytes.""
 
 from __future__ import annotations
 
+import inspect
 import os
 import shutil
 import types
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,6 +44,16 @@ def test_selection_follows_the_core() -> None:
     else:
         assert binlog_decoder.decode_rows is compiled().decode_rows
     assert _binlog_impl.TWINS == {"aiomysql.protocol.binlog_rows": ("decode_rows",)}
+
+
+def test_the_stub_matches_the_compiled_module() -> None:
+    stub = (Path(binlog_rows.__file__).parent / "_binlog_speedups.pyi").read_text()
+    mod = compiled()
+    names = {n for n in dir(mod) if not n.startswith("_") and callable(getattr(mod, n))}
+    assert names == {"decode_rows"}
+    params = list(inspect.signature(mod.decode_rows).parameters)
+    assert params == ["data", "pos", "end", "plan", "present", "present_after"]
+    assert "def decode_rows(" in stub and all(f"{p}:" in stub for p in params)
 
 
 @st.composite

@@ -129,3 +129,26 @@ async def test_every_column_type_round_trips(
         _check(row, updated[row["id"]], f"DELETE {image}")
         if image == "MINIMAL":
             assert set(row) == {"id"}
+
+
+async def test_without_full_row_metadata(writer: aiomysql.Connection, binlog_server: Any) -> None:
+    """binlog_row_metadata=MINIMAL (the default): signedness and charsets are logged,
+    column names and ENUM/SET values are not (README: what comes out then)."""
+    async with writer.cursor() as cur:
+        await cur.execute(
+            f"CREATE TABLE {DB}.bare (a INT UNSIGNED, b VARCHAR(5), c ENUM('x','y'),"
+            " d SET('p','q'), e TEXT, f BLOB)"
+        )
+        await cur.execute("SET GLOBAL binlog_row_metadata = 'MINIMAL'")
+        try:
+            start = await position(writer)
+            await cur.execute(
+                f"INSERT INTO {DB}.bare VALUES (4294967295, 'hé', 'y', 'p,q', 'tè', x'00')"
+            )
+        finally:
+            await cur.execute("SET GLOBAL binlog_row_metadata = 'FULL'")
+    events = await events_between(binlog_server, start, only_tables=["bare"])
+    (rows_event,) = [e for e in events if isinstance(e, WriteRowsEvent)]
+    assert rows_event.as_dicts() == [
+        {"@1": 4294967295, "@2": "hé", "@3": 2, "@4": 3, "@5": "tè", "@6": b"\x00"}
+    ]

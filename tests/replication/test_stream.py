@@ -3,6 +3,7 @@ blocking and non-blocking dumps, heartbeats, filters, checksums, server errors."
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -209,3 +210,22 @@ async def test_bad_arguments(binlog_server: Any) -> None:
         BinlogStream(server_id=1, resume_from="{not a token")
     with pytest.raises(ValueError):
         BinlogStream(server_id=1, gtid="1-2")
+
+
+async def test_close_from_another_task_ends_the_iteration(binlog_server: Any) -> None:
+    stream = BinlogStream(**server_kwargs(binlog_server), server_id=907)
+    seen: list[Any] = []
+    caught_up = asyncio.Event()
+
+    async def consume() -> None:
+        async for event in stream:
+            seen.append(event)
+            if isinstance(event, FormatDescriptionEvent):
+                caught_up.set()  # from here on it waits for new events
+
+    task = asyncio.create_task(consume())
+    await caught_up.wait()
+    await stream.close()
+    await task  # ends: no reconnect, no error
+    assert isinstance(seen[-1], FormatDescriptionEvent)
+    assert stream.connections == 1

@@ -1,0 +1,1 @@
+"""The binlog decoding benchmark (binlog_bench.py) and its per-library clients."""
