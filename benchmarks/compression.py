@@ -170,7 +170,8 @@ async def main(args: argparse.Namespace) -> None:
         rows: list[tuple[str, ...]] = []
         async with ThrottledProxy(server.host, server.port, args.mbit, args.rtt_ms) as proxy:
             link = {**base, "port": proxy.port}
-            for name, work in WORKLOADS.items():
+            for name in args.workloads:
+                work = WORKLOADS[name]
                 for compress in (False, True):
                     walls, sent, received = [], 0, 0
                     for _ in range(args.repeat if name in LINK_WORKLOADS else 0):
@@ -226,4 +227,5 @@ if __name__ == "__main__":
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--mbit", type=float, default=50.0)
     parser.add_argument("--rtt-ms", type=float, default=20.0)
+    parser.add_argument("--workloads", nargs="+", choices=list(WORKLOADS), default=list(WORKLOADS))
     asyncio.run(main(parser.parse_args()))
