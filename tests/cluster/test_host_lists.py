@@ -58,6 +58,7 @@ async def test_down_host_then_live_one(connect_kwargs: dict[str, Any], refused_p
         assert repr(conn).endswith(f"'{connect_kwargs['host']}:{connect_kwargs['port']}'>")
 
 
+@pytest.mark.timing
 async def test_all_down_names_each_host(
     connect_kwargs: dict[str, Any], refused_port: int, silent_port: int
 ) -> None:
@@ -72,6 +73,7 @@ async def test_all_down_names_each_host(
     assert f"127.0.0.1:{silent_port}: (2003)" in message and "timed out" in message
 
 
+@pytest.mark.timing
 async def test_overall_deadline(connect_kwargs: dict[str, Any], silent_port: int) -> None:
     """Two hosts that never answer: the first uses up the deadline, the second is not tried."""
     live = f"{connect_kwargs['host']}:{connect_kwargs['port']}"
