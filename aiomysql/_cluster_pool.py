@@ -39,7 +39,7 @@ from ._targeting import (
 )
 from .connection import Connection
 from .errors import Error, InterfaceError
-from .pool import CLOSED_MESSAGE, Pool, PoolClosedError, PoolStats
+from .pool import CLOSED_MESSAGE, Pool, PoolClosedError, PoolStats, PoolTimeoutError
 
 logger = logging.getLogger("aiomysql")
 
@@ -254,6 +254,9 @@ class ClusterPool:
         """A connection from ``host`` if it fits; None (and a failure noted) otherwise."""
         try:
             conn = await host.pool.acquire()
+        except PoolTimeoutError as exc:  # busy, not down
+            failures.append((host.spec.address, str(exc)))
+            return None
         except Error as exc:
             host.stats.connect_failures += 1
             HOST_STATES.set_down(host.spec, str(exc))

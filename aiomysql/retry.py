@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from .connection import Connection
 from .errors import Error, OperationalError
 
-T = TypeVar("T")
+_T = TypeVar("_T")
 
 #: The server rolled the transaction back: safe to run it again, even at COMMIT.
 ROLLED_BACK = frozenset({1213, 1205})
@@ -45,12 +45,12 @@ def _code(exc: BaseException) -> int | None:
 
 async def retry_transaction(
     pool: Any,
-    fn: Callable[[Connection], Awaitable[T]],
+    fn: Callable[[Connection], Awaitable[_T]],
     *,
     attempts: int = 5,
     backoff: float = 0.05,
     readonly: bool = False,
-) -> T:
+) -> _T:
     """Run ``fn(conn)`` in a transaction, retrying it up to ``attempts`` times in all on
     errors that leave nothing committed; waits ``backoff * 2**n`` seconds between tries."""
     if attempts < 1:
@@ -76,7 +76,7 @@ class _RetrySafe(Exception):
         self.error = error
 
 
-async def _once(pool: Any, fn: Callable[[Connection], Awaitable[T]], kwargs: Any) -> T:
+async def _once(pool: Any, fn: Callable[[Connection], Awaitable[_T]], kwargs: Any) -> _T:
     """One try; raises _RetrySafe(error) when nothing was committed and a retry may follow.
 
     The pool's ``async with`` sees the original error (a cluster pool learns from it).

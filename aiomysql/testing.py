@@ -230,7 +230,19 @@ class TemporaryServer:
         if self._res.proc is not None:
             raise RuntimeError("TemporaryServer is already running")
         binary = find_server_binary(self._binary)
+        self.prepare()
+        try:
+            self._start_with_retries(binary, keep_port or bool(self._fixed_port))
+        except BaseException:
+            self._res.cleanup(self.stop_timeout)
+            raise
+        return self
+
+    def prepare(self) -> TemporaryServer:
+        """Create and initialise the data dir (first time only) without starting the
+        server: several servers may be prepared at once, in threads, then started."""
         if self._res.tempdir is None:
+            binary = find_server_binary(self._binary)
             self._mariadb = _is_mariadb(binary)
             self._make_tempdir()
             try:
@@ -238,11 +250,6 @@ class TemporaryServer:
             except BaseException:
                 self._res.cleanup()
                 raise
-        try:
-            self._start_with_retries(binary, keep_port or bool(self._fixed_port))
-        except BaseException:
-            self._res.cleanup(self.stop_timeout)
-            raise
         return self
 
     def stop(self) -> None:

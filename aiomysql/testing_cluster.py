@@ -10,6 +10,7 @@ SUPER / READ ONLY ADMIN and so is refused writes on a read-only node.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import signal
 import socket
@@ -49,6 +50,13 @@ def _in_thread(make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
     if err:
         raise err[0]
     return out[0]
+
+
+def _prepare_all(nodes: Sequence[TemporaryServer]) -> None:
+    """Initialise every node's data dir at once (mariadb-install-db runs in threads)."""
+    with concurrent.futures.ThreadPoolExecutor(len(nodes)) as pool:
+        for future in [pool.submit(node.prepare) for node in nodes]:
+            future.result()
 
 
 def _refused_port() -> int:
@@ -131,7 +139,10 @@ class ClusterBase:
             extra = [f"--server-id={i + 1}", *common]
             if i:
                 extra.append("--read-only=ON")
-            self.nodes.append(self._new_server(extra).start())
+            self.nodes.append(self._new_server(extra))
+        _prepare_all(self.nodes)
+        for node in self.nodes:
+            node.start()  # from this thread: the servers die with this process
         self._gate_loop = GateLoop()
         self.gates = [Gate(self._gate_loop, node.port) for node in self.nodes]
         self.admin(
@@ -198,11 +209,12 @@ class ClusterBase:
             ]
             if i == 0:
                 extra.append("--wsrep-new-cluster")
-            node = self._new_server(extra, galera=True)
-            self.nodes.append(node)
+            self.nodes.append(self._new_server(extra, galera=True))
+        _prepare_all(self.nodes)
+        for node in self.nodes:  # one by one: each joiner takes a state transfer
             node.start()
-            if i == 0:  # a restart joins the running cluster instead of founding one
-                node.extra_args.remove("--wsrep-new-cluster")
+        # A restart of node 0 joins the running cluster instead of founding a new one.
+        self.nodes[0].extra_args.remove("--wsrep-new-cluster")
         self._gate_loop = GateLoop()
         self.gates = [Gate(self._gate_loop, node.port) for node in self.nodes]
         self.admin(

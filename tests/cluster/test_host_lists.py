@@ -58,6 +58,7 @@ async def test_down_host_then_live_one(connect_kwargs: dict[str, Any], refused_p
         assert repr(conn).endswith(f"'{connect_kwargs['host']}:{connect_kwargs['port']}'>")
 
 
+@pytest.mark.timing
 async def test_all_down_names_each_host(
     connect_kwargs: dict[str, Any], refused_port: int, silent_port: int
 ) -> None:
@@ -72,6 +73,7 @@ async def test_all_down_names_each_host(
     assert f"127.0.0.1:{silent_port}: (2003)" in message and "timed out" in message
 
 
+@pytest.mark.timing
 async def test_overall_deadline(connect_kwargs: dict[str, Any], silent_port: int) -> None:
     """Two hosts that never answer: the first uses up the deadline, the second is not tried."""
     live = f"{connect_kwargs['host']}:{connect_kwargs['port']}"
@@ -111,3 +113,14 @@ async def test_pool_with_host_list_connects(
     async with aiomysql.create_pool(minsize=1, maxsize=2, **kwargs) as pool:
         async with pool.acquire() as conn:
             assert conn.port == connect_kwargs["port"]
+
+
+async def test_host_list_from_an_option_file(
+    connect_kwargs: dict[str, Any], refused_port: int, tmp_path: Any
+) -> None:
+    live = f"{connect_kwargs['host']}:{connect_kwargs['port']}"
+    cnf = tmp_path / "my.cnf"
+    cnf.write_text(f"[client]\nhost = 127.0.0.1:{refused_port},{live}\n")
+    kwargs = {k: v for k, v in connect_kwargs.items() if k not in ("host", "port")}
+    async with aiomysql.connect(**kwargs, read_default_file=str(cnf)) as conn:
+        assert conn.port == connect_kwargs["port"]

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import sys
-from pathlib import Path
 from typing import Any
 
+import mysql_packets as sp
 import pytest
+from fake_mysql_server import FakeConnection, FakeServer
 
 import aiomysql
 from aiomysql.constants import CLIENT
+from aiomysql.protocol.packets import lenenc_bytes
 from aiomysql.testing import TemporaryCluster
-
-sys.path.insert(0, str(Path(__file__).parent.parent))  # tests/: the fake server's modules
-import mysql_packets as sp  # noqa: E402
-from fake_mysql_server import FakeConnection, FakeServer  # noqa: E402
-
-from aiomysql.protocol.packets import lenenc_bytes  # noqa: E402
 
 
 async def _execute(conn: aiomysql.Connection, sql: str, *args: Any) -> list[Any]:
