@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import converters
@@ -28,7 +28,7 @@ from .errors import Error, InterfaceError, OperationalError, ProgrammingError
 from .local_infile import named_local_file
 from .log import logger
 from .protocol import events as ev
-from .protocol._impl import encode_params
+from .protocol._impl import encode_params, execute_payload
 from .protocol.packets import frame
 from .protocol.results import Column, OkPacket
 from .protocol.stmt_packets import (
@@ -65,7 +65,7 @@ _BULK_STATEMENT = re.compile(r"\s*(?:INSERT|REPLACE)\b", re.IGNORECASE)
 class StatementHandle:
     """One statement prepared on the server: its id and what the server said of it."""
 
-    __slots__ = ("sql", "stmt_id", "nparams", "params", "columns", "types", "generation")
+    __slots__ = ("sql", "stmt_id", "nparams", "params", "columns", "types", "generation", "live")
 
     def __init__(self, sql: bytes, prepared: ev.Prepared, generation: int) -> None:
         self.sql = sql
@@ -77,6 +77,8 @@ class StatementHandle:
         self.types: bytes | None = None
         #: The channel's connection generation it was prepared on.
         self.generation = generation
+        #: True while the cache holds it (start_prepared's one check).
+        self.live = False
 
 
 class StatementCache:
@@ -96,22 +98,35 @@ class StatementCache:
             self._entries.move_to_end(sql)
         return handle
 
+    def touch(self, handle: StatementHandle) -> None:
+        """Mark a live ``handle`` the most recently used."""
+        self._entries.move_to_end(handle.sql)
+
     def put(self, handle: StatementHandle) -> list[StatementHandle]:
         """Keep ``handle``; returns the entries pushed out (to be closed on the server)."""
+        old = self._entries.get(handle.sql)
+        if old is not None and old is not handle:
+            old.live = False
         self._entries[handle.sql] = handle
         self._entries.move_to_end(handle.sql)
+        handle.live = True
         evicted = []
         while len(self._entries) > self.size:
-            evicted.append(self._entries.popitem(last=False)[1])
+            gone = self._entries.popitem(last=False)[1]
+            gone.live = False
+            evicted.append(gone)
         return evicted
 
     def discard(self, handle: StatementHandle) -> None:
         """Forget ``handle`` (the server no longer has it)."""
         if self._entries.get(handle.sql) is handle:
             del self._entries[handle.sql]
+        handle.live = False
 
     def clear(self) -> None:
         """Forget every entry (the server forgot them: a new connection, a reset)."""
+        for handle in self._entries.values():
+            handle.live = False
         self._entries.clear()
 
 
@@ -179,6 +194,7 @@ class PreparedStatements:
         _local_infile: bool
 
         def no_backslash_escapes(self) -> bool: ...
+
         _io_errors: map_io_errors
 
         def require_core(self) -> ClientCore: ...
@@ -194,6 +210,8 @@ class PreparedStatements:
         self._generation = 0
         #: Statement ids to close before the next command (COM_STMT_CLOSE has no reply).
         self._to_close: list[int] = []
+        #: (SQL as given, argument count) -> its cached statement, for start_prepared().
+        self._by_text: dict[tuple[str, int], StatementHandle] = {}
         #: SQL the server would not prepare: run as text without asking again.
         self._text_only: set[bytes] = set()
         #: Python types bound in binary: ours, unless conv= gave them an encoder of its own.
@@ -204,6 +222,7 @@ class PreparedStatements:
     def forget_statements(self) -> None:
         """The server dropped every prepared statement (new connection, reset)."""
         self._statements.clear()
+        self._by_text.clear()
         self._to_close.clear()
         self._generation += 1
 
@@ -214,9 +233,57 @@ class PreparedStatements:
 
     # -- running ---------------------------------------------------------------
 
-    async def run_prepared(self, sql: str, args: Any, unbuffered: bool = False) -> Result:
+    def start_prepared(self, sql: str, args: Any, unbuffered: bool) -> Coroutine[Any, Any, Result]:
+        """run_prepared() for cursors, one coroutine layer thinner (as start_query()): a
+        statement already in the cache, on a ready connection, with plain arguments, is
+        sent now and the coroutine returned only reads its result. Await it at once.
+
+        A server error that says the statement is gone (REPREPARE) comes out of it: the
+        caller runs ``run_prepared(..., fresh=True)`` then.
+        """
+        core, wire = self.core, self.wire
+        if (
+            core is None
+            or wire is None
+            or not core.ready
+            or wire.lost is not None
+            or type(args) is not tuple
+            or self._to_close
+            or self._echo
+        ):
+            return self.run_prepared(sql, args, unbuffered)
+        handle = self._by_text.get((sql, len(args)))
+        if handle is None or not handle.live:
+            return self.run_prepared(sql, args, unbuffered)
+        bindable = self._bindable
+        for value in args:
+            kind = type(value)
+            if kind not in bindable or (
+                (kind is str or kind is bytes) and len(value) >= LONG_DATA_MIN
+            ):
+                return self.run_prepared(sql, args, unbuffered)
+        try:
+            payload, handle.types = execute_payload(
+                handle.stmt_id, args, self.encoding, self._codec_errors, handle.types
+            )
+        except UnicodeEncodeError:
+            return self.run_prepared(sql, args, unbuffered)  # raises it, typed
+        self._statements._entries.move_to_end(handle.sql)  # touch(), without the call
+        request = core.send_execute(payload)
+        try:
+            wire.write(request)
+        except BaseException as exc:
+            self.abort_if_unsettled()
+            self._io_errors.raise_for(exc)
+            raise
+        return self._read_result(unbuffered)
+
+    async def run_prepared(
+        self, sql: str, args: Any, unbuffered: bool = False, fresh: bool = False
+    ) -> Result:
         """Run ``sql`` with ``args`` (format/pyformat placeholders) as a prepared statement
-        through the cache; as text when the binary protocol cannot say it the same way."""
+        through the cache; as text when the binary protocol cannot say it the same way.
+        ``fresh``: prepare it again first (the server said the cached one is gone)."""
         core = self.require_core()
         if not core.idle:
             await self.settle()
@@ -233,9 +300,18 @@ class PreparedStatements:
             return await self._run_as_text(sql, args, unbuffered)
         if key in self._text_only:
             return await self._run_as_text(sql, args, unbuffered)
+        if fresh:
+            stale = self._statements.get(key)
+            if stale is not None:
+                self.close_handle(stale)
         handle, cached = await self._cached_handle(key)
         if handle is None:
             return await self._run_as_text(sql, args, unbuffered)
+        if cached and type(args) is tuple:  # start_prepared() finds it by the SQL as given
+            by_text = self._by_text
+            if len(by_text) >= 4 * self._statements.size + 16:
+                by_text.clear()
+            by_text[(sql, len(args))] = handle
         try:
             return await self.execute_handle(handle, values, unbuffered)
         except Unbindable:
@@ -302,8 +378,8 @@ class PreparedStatements:
                 except Error as exc:
                     # 1295: a statement the bulk refuses (INSERT ... SELECT ?), said before
                     # any row ran; the executes take it.
-                    core = self.core
-                    if exc.args[:1] != (ER.UNSUPPORTED_PS,) or core is None or not core.idle:
+                    now = self.core
+                    if exc.args[:1] != (ER.UNSUPPORTED_PS,) or now is None or not now.idle:
                         raise
             return await self._run_pipelined(handle, rows)
         finally:
@@ -346,8 +422,7 @@ class PreparedStatements:
         for row in rows:
             if len(row) != handle.nparams:
                 raise ProgrammingError(
-                    f"the statement has {handle.nparams} placeholder(s), "
-                    f"{len(row)} value(s) given"
+                    f"the statement has {handle.nparams} placeholder(s), {len(row)} value(s) given"
                 )
         payloads = []
         encoding, errors = self.encoding, self._codec_errors
@@ -356,9 +431,7 @@ class PreparedStatements:
                 types, nulls, data = encode_params(row, encoding, errors)
                 send_types = types != handle.types
                 handle.types = types
-                payloads.append(
-                    com_stmt_execute(handle.stmt_id, types, nulls, data, send_types)
-                )
+                payloads.append(com_stmt_execute(handle.stmt_id, types, nulls, data, send_types))
         except UnicodeEncodeError as exc:
             handle.types = None
             raise ProgrammingError(
@@ -475,9 +548,9 @@ class PreparedStatements:
         in_cache = self._statements.get(handle.sql) is handle
         handle.stmt_id, handle.params, handle.columns = fresh.stmt_id, fresh.params, fresh.columns
         handle.nparams, handle.types, handle.generation = fresh.nparams, None, fresh.generation
-        if not in_cache and self._statements.get(handle.sql) is None:
-            return
-        self._statements.put(handle)
+        if in_cache:
+            for old in self._statements.put(handle):
+                self._to_close.append(old.stmt_id)
 
     def _flush_closes(self) -> None:
         """Write the pending COM_STMT_CLOSEs (the core must be idle)."""

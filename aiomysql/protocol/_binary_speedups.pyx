@@ -309,6 +309,10 @@ cdef object _encode_value = _py_packets.encode_value
 
 def encode_params(args, str encoding, str errors, long_params=frozenset()):
     """(types, NULL bitmap, values) of a parameter list: stmt_packets.encode_params."""
+    return _encode_params(args, encoding, errors, long_params)
+
+
+cdef tuple _encode_params(args, str encoding, str errors, long_params):
     cdef Py_ssize_t count = len(args), i
     cdef bytearray nulls = bytearray((count + 7) >> 3)
     cdef list types = []
@@ -347,3 +351,24 @@ def encode_params(args, str encoding, str errors, long_params=frozenset()):
             values += encoded
     return b"".join(types), bytes(nulls), bytes(values)
 
+
+
+def execute_payload(stmt_id, args, str encoding, str errors, last_types):
+    """(COM_STMT_EXECUTE payload, types): stmt_packets.execute_payload."""
+    types, nulls, values = _encode_params(args, encoding, errors, None)
+    cdef unsigned long sid = stmt_id
+    cdef unsigned char head[10]
+    head[0] = 0x17
+    head[1] = sid & 0xFF
+    head[2] = (sid >> 8) & 0xFF
+    head[3] = (sid >> 16) & 0xFF
+    head[4] = (sid >> 24) & 0xFF
+    head[5] = 0  # no cursor
+    head[6] = 1  # iteration count 1
+    head[7] = head[8] = head[9] = 0
+    cdef bytes prefix = PyBytes_FromStringAndSize(<const char *>head, 10)
+    if not types:
+        return prefix, types
+    if types != last_types:
+        return b"".join((prefix, nulls, b"\x01", types, values)), types
+    return b"".join((prefix, nulls, b"\x00", values)), types

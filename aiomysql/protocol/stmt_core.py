@@ -175,9 +175,12 @@ class StatementCore:
 
     def send_execute(self, payload: bytes) -> bytes:
         """Bytes of COM_STMT_EXECUTE (or COM_STMT_BULK_EXECUTE): its result set's rows
-        are binary."""
-        out = self.send_command(payload)
+        are binary. (send_command's steps, written out: a per-statement path.)"""
+        if self._state is not State.IDLE:
+            self._expect(State.IDLE)  # raises the out-of-sync error
+        self._to(State.RESULT)
         self._binary = True
+        out, self._seq = frame(payload, 0)
         return out
 
     def send_fetch(self, payload: bytes) -> bytes:
@@ -228,17 +231,12 @@ class StatementCore:
 
     # -- binary result sets --------------------------------------------------
 
-    def _start_binary_rows(self) -> ev.Event:
-        key = tuple(self.columns)
-        cached = self._binary_plans.get(key)
-        if cached is None:
-            if len(self._binary_plans) >= 1024:
-                self._binary_plans.clear()
-            cached = (self.binary_plan_builder(self.columns), describe(key))
-            self._binary_plans[key] = cached
-        self._bplan, description = cached
-        self._to(State.ROWS)
-        return ev.ResultSetHeader(self.columns, description)
+    def _new_binary_plan(self, key: tuple[Column, ...]) -> tuple[BinaryPlan, Description]:
+        if len(self._binary_plans) >= 1024:
+            self._binary_plans.clear()
+        cached = (self.binary_plan_builder(list(key)), describe(key))
+        self._binary_plans[key] = cached
+        return cached
 
     def _on_binary_rows(self) -> ev.Event | None:
         if self._end - self._pos < self._need:
