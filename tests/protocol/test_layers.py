@@ -53,6 +53,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "aiomysql._login",
             "aiomysql._channel",
             "aiomysql._statements",
+            "aiomysql._statements_many",
             "aiomysql._kill_query",
             "aiomysql.local_infile",
         ),
