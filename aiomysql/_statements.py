@@ -263,7 +263,7 @@ class PreparedStatements:
         except UnicodeEncodeError:
             return self.run_prepared(sql, args, unbuffered)  # raises it, typed
         self._statements._entries.move_to_end(handle.sql)  # touch(), without the call
-        request = core.send_execute(payload)
+        request = core.send_execute(payload, handle.columns)
         try:
             wire.write(request)
         except BaseException as exc:
@@ -469,7 +469,7 @@ class PreparedStatements:
             ) from None
         send_types = types != handle.types
         request += core.send_execute(
-            com_stmt_execute(handle.stmt_id, types, nulls, data, send_types)
+            com_stmt_execute(handle.stmt_id, types, nulls, data, send_types), handle.columns
         )
         handle.types = types
         self._write(request)

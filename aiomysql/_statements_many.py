@@ -156,7 +156,8 @@ class ManyStatements(PreparedStatements):
             if i >= sent:
                 break  # after a server error nothing more was sent
             core = self.require_core_in_pipeline()
-            core.send_execute(payload)  # the core expects its reply now (bytes already sent)
+            # The core expects its reply now (the bytes were sent already).
+            core.send_execute(payload, handle.columns)
             try:
                 results.append(await self._read_result(False))
             except Error as exc:  # a server error: read the replies already on their way

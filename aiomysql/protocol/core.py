@@ -377,6 +377,8 @@ class ClientCore(StatementCore, ReceiveBuffer):
         self._ncols = count
         self.columns = []
         self._to(_COLUMNS)
+        if self._binary and self._metadata_skipped(payload):  # MariaDB's cached metadata
+            return self._after_columns()
         return None
 
     def _early_reply(self) -> ev.Event:
@@ -464,6 +466,7 @@ class ClientCore(StatementCore, ReceiveBuffer):
     def _start_rows(self) -> ev.Event:
         key = tuple(self.columns)
         if self._binary:  # binary rows (stmt_core.py): their own plans
+            self._remember_columns()
             known = self._binary_plans.get(key)
             if known is None:
                 known = self._new_binary_plan(key)

@@ -458,3 +458,39 @@ async def test_executemany_error_mid_pipeline_leaves_connection_usable(
             assert await cur.fetchall() == ((1,),)
     finally:
         await conn.query(f"DROP TABLE {table}")
+
+
+async def test_unchanged_metadata_is_not_resent(conn: aiomysql.Connection) -> None:
+    """MariaDB 10.6+ skips the column definitions of an execute when unchanged; after an
+    ALTER TABLE it sends the new ones, and the rows follow them."""
+    core = conn.channel.core
+    assert core is not None
+    if not core.capabilities & aiomysql.constants.CLIENT.MARIADB_CLIENT_CACHE_METADATA:
+        pytest.skip("the server has no MARIADB_CLIENT_CACHE_METADATA")
+    skipped: list[bool] = []
+    real = core._metadata_skipped
+
+    def spy(payload: bytes) -> bool:
+        skipped.append(real(payload))
+        return skipped[-1]
+
+    core._metadata_skipped = spy  # type: ignore[method-assign]
+    table = "ps_meta_" + uuid.uuid4().hex[:12]
+    await conn.query(f"CREATE TABLE {table} (id INT PRIMARY KEY, a VARCHAR(10))")
+    try:
+        await conn.query(f"INSERT INTO {table} VALUES (1, 'x')")
+        async with conn.cursor(prepared=True) as cur:
+            for _ in range(3):
+                await cur.execute(f"SELECT * FROM {table} WHERE id = %s", (1,))
+                assert await cur.fetchall() == ((1, "x"),)
+            # The prepare reply counts as sent: even the first execute skips them.
+            assert skipped == [True, True, True]
+            assert [d[0] for d in cur.description] == ["id", "a"]
+            await conn.query(f"ALTER TABLE {table} ADD COLUMN b INT DEFAULT 7")
+            for _ in range(2):
+                await cur.execute(f"SELECT * FROM {table} WHERE id = %s", (1,))
+                assert await cur.fetchall() == ((1, "x", 7),)
+                assert [d[0] for d in cur.description] == ["id", "a", "b"]
+            assert skipped[3:] == [False, True]  # the new definitions once, then skipped
+    finally:
+        await conn.query(f"DROP TABLE {table}")
