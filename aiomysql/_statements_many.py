@@ -25,11 +25,11 @@ from .constants import CLIENT, ER
 from .errors import Error, InterfaceError, ProgrammingError
 from .local_infile import named_local_file
 from .log import logger
-from .protocol._impl import encode_params
+from .protocol._impl import bulk_execute_payloads, encode_params
 from .protocol.core import ClientCore
 from .protocol.packets import frame
 from .protocol.results import OkPacket
-from .protocol.stmt_packets import Unbindable, bulk_execute_payloads, com_stmt_execute
+from .protocol.stmt_packets import Unbindable, com_stmt_execute
 from .result import Result
 
 #: executemany(): COM_STMT_EXECUTEs written ahead of the reply being read.

@@ -23,3 +23,11 @@ def encode_params(
 def execute_payload(
     stmt_id: int, args: Sequence[Any], encoding: str, errors: str, last_types: bytes | None
 ) -> tuple[bytes, bytes]: ...
+def bulk_execute_payloads(
+    stmt_id: int,
+    rows: Sequence[Sequence[Any]],
+    nparams: int,
+    encoding: str,
+    errors: str,
+    limit: int,
+) -> list[bytes]: ...

@@ -372,3 +372,110 @@ def execute_payload(stmt_id, args, str encoding, str errors, last_types):
     if types != last_types:
         return b"".join((prefix, nulls, b"\x01", types, values)), types
     return b"".join((prefix, nulls, b"\x00", values)), types
+
+
+cdef object _T_LONGLONG_B = _py_packets._T_LONGLONG
+cdef object _T_DOUBLE_B = _py_packets._T_DOUBLE
+cdef object _T_STRING_B = _py_packets._T_STRING
+cdef object _T_BLOB_B = _py_packets._T_BLOB
+cdef object _T_NULL_B = _py_packets._T_NULL
+cdef object _Unbindable = _py_packets.Unbindable
+cdef object _ProgrammingError = _py_packets.ProgrammingError
+
+
+cdef inline void _put_lenenc(bytearray out, Py_ssize_t n):
+    if n < 0xFB:
+        out.append(n)
+    else:
+        out += _py_packets.lenenc_int(n)
+
+
+def bulk_execute_payloads(stmt_id, rows, nparams, str encoding, str errors, limit):
+    """COM_STMT_BULK_EXECUTE payloads: stmt_packets.bulk_execute_payloads."""
+    cdef Py_ssize_t n = nparams, i, size, cap = limit
+    cdef unsigned long sid = stmt_id
+    cdef unsigned char headbuf[7]
+    cdef long long v
+    cdef double d
+    cdef unsigned char le[8]
+    cdef bint utf8 = encoding == "utf-8"
+    headbuf[0] = 0xFA
+    headbuf[1] = sid & 0xFF
+    headbuf[2] = (sid >> 8) & 0xFF
+    headbuf[3] = (sid >> 16) & 0xFF
+    headbuf[4] = (sid >> 24) & 0xFF
+    headbuf[5] = 128  # SEND_TYPES_TO_SERVER
+    headbuf[6] = 0
+    cdef bytes head = PyBytes_FromStringAndSize(<const char *>headbuf, 7)
+    cdef list payloads = []
+    cdef list types = [None] * n
+    cdef list row_types = [None] * n
+    cdef bytearray body = bytearray()
+    cdef bytearray rb
+    size = 7 + 2 * n
+    for row in rows:
+        if len(row) != n:
+            raise _ProgrammingError(
+                f"the statement has {n} placeholder(s), a row has {len(row)} value(s)"
+            )
+        rb = bytearray()
+        for i in range(n):
+            value = row[i]
+            if value is None:
+                rb.append(1)
+                row_types[i] = None
+                continue
+            kind = type(value)
+            if kind is int and -0x8000000000000000 <= value <= 0x7FFFFFFFFFFFFFFF:
+                v = value
+                memcpy(le, &v, 8)
+                rb.append(0)
+                rb += PyBytes_FromStringAndSize(<const char *>le, 8)
+                row_types[i] = _T_LONGLONG_B
+            elif kind is float and value == value and value not in (_INF, _NINF):
+                d = value
+                memcpy(le, &d, 8)
+                rb.append(0)
+                rb += PyBytes_FromStringAndSize(<const char *>le, 8)
+                row_types[i] = _T_DOUBLE_B
+            elif kind is str and utf8:
+                data = (<str>value).encode("utf-8", errors)
+                rb.append(0)
+                _put_lenenc(rb, len(data))
+                rb += data
+                row_types[i] = _T_STRING_B
+            elif kind is bytes:
+                rb.append(0)
+                _put_lenenc(rb, len(<bytes>value))
+                rb += <bytes>value
+                row_types[i] = _T_BLOB_B
+            else:
+                code, data = _encode_value(value, encoding, errors)
+                rb.append(0)
+                rb += data
+                row_types[i] = code
+        if len(body) and size + len(rb) > cap:
+            payloads.append(head + b"".join([t if t is not None else _T_NULL_B for t in types])
+                            + bytes(body))
+            types = [None] * n
+            body = bytearray()
+            size = 7 + 2 * n
+        for i in range(n):
+            code = row_types[i]
+            if code is None:
+                continue
+            known = types[i]
+            if known is None:
+                types[i] = code
+            elif known is not code and known != code:
+                raise _Unbindable("a column's values have different types")
+        body += rb
+        size += len(rb)
+    if len(body):
+        payloads.append(head + b"".join([t if t is not None else _T_NULL_B for t in types])
+                        + bytes(body))
+    return payloads
+
+
+cdef object _INF = float("inf")
+cdef object _NINF = float("-inf")

@@ -42,7 +42,11 @@ TWINS: dict[str, tuple[str, ...]] = {
 #: pure-Python home module; selected with _speedups, by the same switches.
 BINARY_TWINS: dict[str, tuple[str, ...]] = {
     "aiomysql.protocol.binary_rows": ("decode_binary_row", "decode_binary_rows"),
-    "aiomysql.protocol.stmt_packets": ("encode_params", "execute_payload"),
+    "aiomysql.protocol.stmt_packets": (
+        "encode_params",
+        "execute_payload",
+        "bulk_execute_payloads",
+    ),
 }
 #: Functions of the compiled module with no pure twin: they tell it which callables of
 #: the upper layers it may replace by C code (the reference simply calls them).
@@ -124,7 +128,9 @@ decode_binary_row = _binary_rows.decode_binary_row
 decode_binary_rows = _binary_rows.decode_binary_rows
 encode_params = _stmt_packets.encode_params
 execute_payload = _stmt_packets.execute_payload
+bulk_execute_payloads = _stmt_packets.bulk_execute_payloads
 if binary_speedups is not None:
+    bulk_execute_payloads = binary_speedups.bulk_execute_payloads
     execute_payload = binary_speedups.execute_payload
     decode_binary_row = binary_speedups.decode_binary_row
     decode_binary_rows = binary_speedups.decode_binary_rows

@@ -524,3 +524,22 @@ def test_cached_metadata_is_skipped_and_updated() -> None:
     got = events(core, sp.stream([b"\x01\x01", sp.column("x", FIELD_TYPE.LONG),
                                   sp.text_row(b"1"), sp.ok(header=0xFE)], 1))  # fmt: skip
     assert got[1].rows == [(1,)]
+
+
+@FUZZ
+@given(
+    rows=st.lists(st.lists(PARAM_VALUES, min_size=3, max_size=3), min_size=1, max_size=8),
+    ragged=st.booleans(),
+    limit=st.integers(10, 400),
+    encoding=st.sampled_from(["utf-8", "latin-1"]),
+)
+def test_compiled_bulk_payloads_match_pure(
+    rows: list[list[Any]], ragged: bool, limit: int, encoding: str
+) -> None:
+    mod = compiled_binary()
+    if ragged:
+        rows[-1] = rows[-1][:2]
+    args = (7, rows, 3, encoding, "strict", limit)
+    pure = outcome(stmt_packets.bulk_execute_payloads, *args)
+    fast = outcome(mod.bulk_execute_payloads, *args)
+    assert pure == fast
