@@ -23,7 +23,7 @@ from collections.abc import Coroutine, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import converters
-from .constants import ER
+from .constants import CLIENT, ER
 from .errors import Error, InterfaceError, OperationalError, ProgrammingError
 from .local_infile import named_local_file
 from .log import logger
@@ -32,6 +32,7 @@ from .protocol._impl import encode_params, execute_payload
 from .protocol.results import Column
 from .protocol.stmt_packets import (
     BINDABLE,
+    LAST_PREPARED,
     Unbindable,
     com_stmt_close,
     com_stmt_execute,
@@ -54,6 +55,8 @@ TEXT_INSTEAD = frozenset({ER.UNSUPPORTED_PS, ER.PARSE_ERROR, ER.UNKNOWN_COM_ERRO
 LONG_DATA_MIN = 1 << 20
 LONG_DATA_CHUNK = 1 << 20
 _TEXT_ONLY_MAX = 256
+#: What makes a ``?`` possibly not a placeholder: quotes, comments.
+_NOT_PLAIN = re.compile(rb"['\"`#]|--|/\*")
 
 
 class StatementHandle:
@@ -298,6 +301,14 @@ class PreparedStatements:
             stale = self._statements.get(key)
             if stale is not None:
                 self.close_handle(stale)
+        elif self._statements.get(key) is None and self._can_pipeline(key, values):
+            pipelined = await self._prepare_and_execute(key, values, unbuffered)
+            if pipelined is None:
+                return await self._run_as_text(sql, args, unbuffered)
+            new_handle, result = pipelined
+            if new_handle.live and type(args) is tuple:
+                self._by_text[(sql, len(args))] = new_handle
+            return result
         handle, cached = await self._cached_handle(key)
         if handle is None:
             return await self._run_as_text(sql, args, unbuffered)
@@ -314,6 +325,74 @@ class PreparedStatements:
             if not cached:
                 self._to_close.append(handle.stmt_id)
                 self._flush_closes()
+
+    def _can_pipeline(self, key: bytes, values: Sequence[Any]) -> bool:
+        """Whether PREPARE and EXECUTE may go together (MariaDB's statement id -1): the
+        server must be MariaDB, and every ``?`` in the SQL a placeholder (no quotes or
+        comments, where a ``?`` would not be one: the execute carries one value per ``?``
+        before the server has counted them)."""
+        core = self.core
+        return (
+            core is not None
+            and bool(core.capabilities & CLIENT.MARIADB_CLIENT_STMT_BULK_OPERATIONS)
+            and key.count(b"?") == len(values)
+            and _NOT_PLAIN.search(key) is None
+            and not self._long_params(values)
+        )
+
+    async def _prepare_and_execute(
+        self, key: bytes, values: Sequence[Any], unbuffered: bool
+    ) -> tuple[StatementHandle, Result] | None:
+        """COM_STMT_PREPARE and COM_STMT_EXECUTE (statement id 0xFFFFFFFF: the one just
+        prepared) in one write, their replies read in turn: one round trip for a new
+        statement. None when it should run as text (the prepare was refused so)."""
+        core = self.require_core()
+        self._flush_closes()
+        try:
+            types, nulls, data = encode_params(values, self.encoding, self._codec_errors)
+        except UnicodeEncodeError as exc:
+            raise ProgrammingError(
+                0, f"A parameter cannot be encoded as {self.options.charset_name}: {exc}"
+            ) from None
+        execute = com_stmt_execute(LAST_PREPARED, types, nulls, data, True)
+        self._write(core.send_prepare(com_stmt_prepare(key), execute))
+        try:
+            with self._io_errors:
+                wire = self.wire
+                if wire is None:
+                    raise InterfaceError(0, "Not connected")
+                event = core.next_event()
+                while event is ev.NEED_DATA:
+                    await wire.wait_data()
+                    event = core.next_event()
+        except BaseException:
+            self.abort_if_unsettled()
+            raise
+        if isinstance(event, ev.PrepareFailed):
+            try:  # the execute's own reply: an error too (no statement to run)
+                await self._read_result(False)
+            except Error:
+                pass
+            error = event.error
+            if error.args[:1] and error.args[0] in TEXT_INSTEAD and core.idle:
+                self._text_only.add(key)
+                return None
+            raise error
+        if not isinstance(event, ev.Prepared):
+            self.abort_if_unsettled()
+            raise OperationalError(0, f"unexpected reply to COM_STMT_PREPARE: {event!r}")
+        handle = StatementHandle(key, event, self._generation)
+        handle.types = types
+        cached = self._statements.size > 0
+        if cached:
+            for old in self._statements.put(handle):
+                self._to_close.append(old.stmt_id)
+        try:
+            return handle, await self._read_result(unbuffered)
+        finally:
+            if not cached:
+                self._to_close.append(handle.stmt_id)
+            self._flush_closes()  # and the statement the cache pushed out
 
     async def _cached_handle(self, key: bytes) -> tuple[StatementHandle | None, bool]:
         """(the prepared statement for ``key``, whether the cache keeps it); (None, False)

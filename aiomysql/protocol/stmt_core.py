@@ -220,6 +220,7 @@ class StatementCore:
                     self._then_execute = False
                     self._seq = 1
                     self._binary = True
+                    self._exec_columns = done.columns  # the execute's, if metadata is skipped
                     self._to(State.RESULT)
                 else:
                     self._to(State.IDLE)

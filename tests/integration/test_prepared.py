@@ -494,3 +494,39 @@ async def test_unchanged_metadata_is_not_resent(conn: aiomysql.Connection) -> No
             assert skipped[3:] == [False, True]  # the new definitions once, then skipped
     finally:
         await conn.query(f"DROP TABLE {table}")
+
+
+async def test_new_statements_prepare_and_execute_in_one_round_trip(
+    conn: aiomysql.Connection,
+) -> None:
+    """MariaDB: PREPARE and EXECUTE (statement id -1) go out together for a new plain
+    statement; a refused prepare still ends in the same error (or the text run)."""
+    core = conn.channel.core
+    assert core is not None
+    if not core.capabilities & aiomysql.constants.CLIENT.MARIADB_CLIENT_STMT_BULK_OPERATIONS:
+        pytest.skip("not MariaDB")
+    pipelined: list[bool] = []
+    real = core.send_prepare
+
+    def spy(payload: bytes, execute: bytes | None = None) -> bytes:
+        pipelined.append(execute is not None)
+        return real(payload, execute)
+
+    core.send_prepare = spy  # type: ignore[method-assign]
+    async with conn.cursor(prepared=True) as cur:
+        await cur.execute("SELECT %s + 1, %s", (1, "a"))
+        assert await cur.fetchall() == ((2, "a"),)
+        await cur.execute("SELECT %s + 1, %s", (2, "b"))  # cached: no prepare at all
+        assert await cur.fetchall() == ((3, "b"),)
+        await cur.execute("SELECT CONCAT('?', %s)", ("x",))  # a quote: prepared first
+        assert await cur.fetchall() == (("?x",),)
+        assert pipelined == [True, False]
+        with pytest.raises(aiomysql.ProgrammingError) as missing:
+            await cur.execute("SELECT * FROM no_such_table_ps WHERE id = %s", (1,))
+        assert missing.value.args[0] == 1146
+        with pytest.raises(aiomysql.ProgrammingError) as syntax:
+            await cur.execute("SELEC %s", (1,))  # refused, then run as text: the same error
+        assert syntax.value.args[0] == 1064
+        await cur.execute("SELECT %s * 5", (3,))
+        assert await cur.fetchall() == ((15,),)
+        assert pipelined[-1] is True
