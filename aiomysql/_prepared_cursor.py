@@ -9,7 +9,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ._channel import UNREAD_UNBUFFERED
-from ._statements import REPREPARE, StatementHandle
+from ._statement_cache import StatementHandle
+from ._statements import REPREPARE
 from .cursors import Cursor
 from .errors import Error, ProgrammingError
 from .result import Result

@@ -15,12 +15,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from ._statements import (
-    LONG_DATA_MIN,
-    PreparedStatements,
-    StatementHandle,
-    positional,
-)
+from ._statement_cache import StatementHandle, positional
+from ._statements import LONG_DATA_MIN, PreparedStatements
 from .constants import CLIENT, ER
 from .errors import Error, InterfaceError, ProgrammingError
 from .local_infile import named_local_file

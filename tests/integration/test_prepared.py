@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import aiomysql
-from aiomysql import _statements
+from aiomysql import _statement_cache
 from aiomysql.protocol.stmt_packets import com_stmt_close
 
 D = datetime.date
@@ -354,7 +354,7 @@ async def test_prepared_stmt_count_stays_bounded(
 async def test_cache_size_is_checked() -> None:
     with pytest.raises(aiomysql.ProgrammingError):
         aiomysql.Connection(statement_cache_size=-1)
-    assert _statements.StatementCache(3).size == 3
+    assert _statement_cache.StatementCache(3).size == 3
 
 
 async def session_status(conn: aiomysql.Connection, name: str) -> int:

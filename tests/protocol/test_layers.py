@@ -52,6 +52,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "aiomysql._options",
             "aiomysql._login",
             "aiomysql._channel",
+            "aiomysql._statement_cache",
             "aiomysql._statements",
             "aiomysql._statements_many",
             "aiomysql._kill_query",
