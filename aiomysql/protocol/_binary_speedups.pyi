@@ -5,6 +5,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from .binary_rows import BinaryPlan
+from .rows import Decoder
+
+def register_decoders(
+    *, decode_decimal: Decoder, decode_date: Decoder, decode_datetime: Decoder
+) -> None: ...
 
 def decode_binary_row(
     data: bytes | bytearray, pos: int, end: int, plan: BinaryPlan

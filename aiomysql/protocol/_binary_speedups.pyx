@@ -14,8 +14,10 @@ from cpython.float cimport PyFloat_FromDouble
 from cpython.long cimport PyLong_FromLongLong, PyLong_FromUnsignedLongLong
 from cpython.ref cimport Py_INCREF
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
-from cpython.unicode cimport PyUnicode_DecodeUTF8
+from cpython.unicode cimport PyUnicode_DecodeASCII, PyUnicode_DecodeUTF8
 from libc.string cimport memcpy
+
+from decimal import Decimal as _PyDecimal
 
 from . import binary_rows as _py
 from . import stmt_packets as _py_packets
@@ -61,7 +63,22 @@ cdef object _as_text = _py._as_text
 cdef object _float32_value = _py.float32_value
 cdef int *_MONTH_DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 
-# The last plan's kinds and decoder classes (0 none, 1 UTF-8 bytes.decode, 2 call).
+# The standard DECIMAL decoder of aiomysql.decoders, recognised by identity once
+# registered (through _impl): its Decimal is then made here, without the call.
+cdef object _decode_decimal = None
+cdef object _Decimal = _PyDecimal
+
+
+def register_decoders(*, decode_decimal, decode_date, decode_datetime):
+    """Name the standard decoders (aiomysql.decoders) that may run in C: DECIMAL only
+    (dates and times are decoded from their binary layout anyway)."""
+    global _decode_decimal, _last_plan
+    _decode_decimal = decode_decimal
+    _last_plan = None
+
+
+# The last plan's kinds and decoder classes (0 none, 1 UTF-8 bytes.decode, 2 call,
+# 3 the standard DECIMAL decoder).
 cdef object _last_plan = None
 cdef bytes _last_kinds = b""
 cdef bytes _last_convs = b""
@@ -77,7 +94,14 @@ cdef int _load_plan(tuple plan) except -1:
     callables = []
     for kind, conv, _decimals in plan:
         kinds.append(kind)
-        convs.append(0 if conv is None else 1 if conv is _bytes_decode else 2)
+        if conv is None:
+            convs.append(0)
+        elif conv is _bytes_decode:
+            convs.append(1)
+        elif _decode_decimal is not None and conv is _decode_decimal:
+            convs.append(3)
+        else:
+            convs.append(2)
         callables.append(conv)
     _last_kinds, _last_convs, _last_callables = bytes(kinds), bytes(convs), tuple(callables)
     _last_plan = plan
@@ -230,6 +254,10 @@ cdef tuple _decode_row(const unsigned char *buf, Py_ssize_t pos, Py_ssize_t end,
                 raise _ProtocolError("row value runs past the end of its packet")
             if convs[i] == 1:
                 value = PyUnicode_DecodeUTF8(<const char *>buf + pos, <Py_ssize_t>n, NULL)
+            elif convs[i] == 3:
+                value = _Decimal(
+                    PyUnicode_DecodeASCII(<const char *>buf + pos, <Py_ssize_t>n, NULL)
+                )
             else:
                 value = PyBytes_FromStringAndSize(<const char *>buf + pos, <Py_ssize_t>n)
                 if convs[i] == 2:

@@ -162,6 +162,8 @@ def register_decoders(
     )
     if speedups is not None:
         speedups.register_decoders(**_decoders)
+    if binary_speedups is not None:
+        binary_speedups.register_decoders(**_decoders)
 
 
 def register_encoders(
@@ -194,6 +196,8 @@ def compiled_binary() -> ModuleType:
     """The compiled binary-protocol twin even when not in use; ImportError if not built."""
     from . import _binary_speedups
 
+    if _decoders:
+        _binary_speedups.register_decoders(**_decoders)
     return _binary_speedups
 
 
