@@ -13,6 +13,10 @@ from cpython.datetime cimport date_new, datetime_new, import_datetime, timedelta
 from cpython.float cimport PyFloat_FromDouble
 from cpython.long cimport PyLong_FromLongLong, PyLong_FromUnsignedLongLong
 from cpython.ref cimport Py_INCREF
+
+cdef extern from "Python.h":
+    int PyObject_GC_IsTracked(object op)
+    void PyObject_GC_UnTrack(void *op)
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
 from cpython.unicode cimport PyUnicode_DecodeASCII, PyUnicode_DecodeUTF8
 from libc.string cimport memcpy
@@ -83,16 +87,19 @@ cdef object _last_plan = None
 cdef bytes _last_kinds = b""
 cdef bytes _last_convs = b""
 cdef tuple _last_callables = ()
+cdef tuple _last_decimals = ()
 
 
 cdef int _load_plan(tuple plan) except -1:
-    global _last_plan, _last_kinds, _last_convs, _last_callables
+    global _last_plan, _last_kinds, _last_convs, _last_callables, _last_decimals
     if plan is _last_plan:
         return 0
     kinds = bytearray()
     convs = bytearray()
     callables = []
-    for kind, conv, _decimals in plan:
+    decimals = []
+    for kind, conv, column_decimals in plan:
+        decimals.append(column_decimals)
         kinds.append(kind)
         if conv is None:
             convs.append(0)
@@ -104,6 +111,7 @@ cdef int _load_plan(tuple plan) except -1:
             convs.append(2)
         callables.append(conv)
     _last_kinds, _last_convs, _last_callables = bytes(kinds), bytes(convs), tuple(callables)
+    _last_decimals = tuple(decimals)
     _last_plan = plan
     return 0
 
@@ -125,16 +133,16 @@ cdef inline unsigned long long _le(const unsigned char *p, int n) noexcept:
 
 
 cdef object _fallback(int kind, const unsigned char *buf, Py_ssize_t pos, Py_ssize_t end,
-                      object decimals, Py_ssize_t *new_pos):
+                      Py_ssize_t column, Py_ssize_t *new_pos):
     """A value the pure-Python helper decodes: (FLOAT, zero/invalid dates)."""
     cdef bytes tail = PyBytes_FromStringAndSize(<const char *>buf + pos, end - pos)
-    value, used = _decode_fixed(kind, tail, 0, end - pos, decimals)
+    value, used = _decode_fixed(kind, tail, 0, end - pos, _last_decimals[column])
     new_pos[0] = pos + <Py_ssize_t>used
     return value
 
 
 cdef object _fixed(int kind, const unsigned char *buf, Py_ssize_t pos, Py_ssize_t end,
-                   object decimals, Py_ssize_t *new_pos):
+                   Py_ssize_t column, Py_ssize_t *new_pos):
     cdef int n, y, mo, d, h, mi, s
     cdef long long us, days, secs
     cdef double dbl
@@ -158,7 +166,7 @@ cdef object _fixed(int kind, const unsigned char *buf, Py_ssize_t pos, Py_ssize_
         new_pos[0] = pos + 8
         return PyFloat_FromDouble(dbl)
     if kind == K_FLOAT:
-        return _fallback(kind, buf, pos, end, decimals, new_pos)
+        return _fallback(kind, buf, pos, end, column, new_pos)
     if pos >= end:
         raise _ProtocolError("row value runs past the end of its packet")
     n = buf[pos]
@@ -175,18 +183,18 @@ cdef object _fixed(int kind, const unsigned char *buf, Py_ssize_t pos, Py_ssize_
         secs = p[5] * 3600 + p[6] * 60 + p[7]
         us = <long long>_le(p + 8, 4) if n == 12 else 0
         if days > 999999999 or us > 999999:
-            return _fallback(kind, buf, pos, end, decimals, new_pos)
+            return _fallback(kind, buf, pos, end, column, new_pos)
         new_pos[0] = pos + 1 + n
         if p[0]:
             return timedelta_new(<int>-days, <int>-secs, <int>-us)
         return timedelta_new(<int>days, <int>secs, <int>us)
     if n != 4 and n != 7 and n != 11:
-        return _fallback(kind, buf, pos, end, decimals, new_pos)  # 0: a zero date
+        return _fallback(kind, buf, pos, end, column, new_pos)  # 0: a zero date
     y = p[0] | p[1] << 8
     mo = p[2]
     d = p[3]
     if not _valid_date(y, mo, d):
-        return _fallback(kind, buf, pos, end, decimals, new_pos)
+        return _fallback(kind, buf, pos, end, column, new_pos)
     if kind == K_DATE:
         new_pos[0] = pos + 1 + n
         return date_new(y, mo, d)
@@ -197,7 +205,7 @@ cdef object _fixed(int kind, const unsigned char *buf, Py_ssize_t pos, Py_ssize_
     if n == 11:
         us = <long long>_le(p + 7, 4)
     if h > 23 or mi > 59 or s > 59 or us > 999999:
-        return _fallback(kind, buf, pos, end, decimals, new_pos)
+        return _fallback(kind, buf, pos, end, column, new_pos)
     new_pos[0] = pos + 1 + n
     return datetime_new(y, mo, d, h, mi, s, <int>us, None)
 
@@ -212,6 +220,7 @@ cdef tuple _decode_row(const unsigned char *buf, Py_ssize_t pos, Py_ssize_t end,
     cdef int kind
     cdef Py_ssize_t new_pos = 0
     cdef object value
+    cdef bint untrack = True
     cdef tuple row = PyTuple_New(ncols)
     null_start = pos + 1
     if null_start > end or buf[pos] != 0:
@@ -262,21 +271,29 @@ cdef tuple _decode_row(const unsigned char *buf, Py_ssize_t pos, Py_ssize_t end,
                 value = PyBytes_FromStringAndSize(<const char *>buf + pos, <Py_ssize_t>n)
                 if convs[i] == 2:
                     value = callables[i](value)
+                    if untrack and PyObject_GC_IsTracked(value):
+                        untrack = False
             pos += <Py_ssize_t>n
         elif kind == K_NULL:
             raise _ProtocolError("a NULL-typed column with a value")
         elif kind & TEXTUAL:
             tail = PyBytes_FromStringAndSize(<const char *>buf + pos, end - pos)
-            text, used = _as_text(kind & ~TEXTUAL, tail, 0, end - pos, plan[i][2])
+            text, used = _as_text(kind & ~TEXTUAL, tail, 0, end - pos, _last_decimals[i])
             pos += <Py_ssize_t>used
             value = text if convs[i] == 0 else callables[i](text)
+            if untrack and convs[i] != 0 and PyObject_GC_IsTracked(value):
+                untrack = False
         else:
-            value = _fixed(kind, buf, pos, end, plan[i][2], &new_pos)
+            value = _fixed(kind, buf, pos, end, i, &new_pos)
             pos = new_pos
         Py_INCREF(value)
         PyTuple_SET_ITEM(row, i, value)
     if pos != end:
         raise _ProtocolError("row has more values than columns")
+    if untrack:
+        # Only atoms inside (bytes, str, numbers, dates, None): the row can never be part
+        # of a reference cycle, so keep it out of the collector (as the text rows do).
+        PyObject_GC_UnTrack(<void *>row)
     return row
 
 
