@@ -17,6 +17,10 @@ from cpython.ref cimport Py_INCREF
 cdef extern from "Python.h":
     int PyObject_GC_IsTracked(object op)
     void PyObject_GC_UnTrack(void *op)
+    char *PyOS_double_to_string(double val, char format_code, int precision, int flags,
+                                int *type) except NULL
+    double PyOS_string_to_double(const char *s, char **endptr, void *overflow_exception) except? -1.0
+    void PyMem_Free(void *p)
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
 from cpython.unicode cimport PyUnicode_DecodeASCII, PyUnicode_DecodeUTF8
 from libc.string cimport memcpy
@@ -141,6 +145,28 @@ cdef object _fallback(int kind, const unsigned char *buf, Py_ssize_t pos, Py_ssi
     return value
 
 
+cdef object _float32(const unsigned char *p):
+    """binary_rows.float32_value: the shortest decimal (6 to 9 digits) that is the same
+    float32, as a double; locale-independent formatting and parsing, as Python's."""
+    cdef float f
+    cdef double d, back
+    cdef char *text
+    cdef int digits
+    memcpy(&f, p, 4)
+    d = f
+    if d != d or d - d != 0.0:  # NaN, infinities: as they are
+        return PyFloat_FromDouble(d)
+    for digits in range(6, 10):
+        text = PyOS_double_to_string(d, b'g', digits, 0, NULL)
+        try:
+            back = PyOS_string_to_double(text, NULL, NULL)
+        finally:
+            PyMem_Free(text)
+        if <float>back == f:
+            return PyFloat_FromDouble(back)
+    return PyFloat_FromDouble(d)
+
+
 cdef object _fixed(int kind, const unsigned char *buf, Py_ssize_t pos, Py_ssize_t end,
                    Py_ssize_t column, Py_ssize_t *new_pos):
     cdef int n, y, mo, d, h, mi, s
@@ -166,7 +192,10 @@ cdef object _fixed(int kind, const unsigned char *buf, Py_ssize_t pos, Py_ssize_
         new_pos[0] = pos + 8
         return PyFloat_FromDouble(dbl)
     if kind == K_FLOAT:
-        return _fallback(kind, buf, pos, end, column, new_pos)
+        if pos + 4 > end:
+            raise _ProtocolError("row value runs past the end of its packet")
+        new_pos[0] = pos + 4
+        return _float32(buf + pos)
     if pos >= end:
         raise _ProtocolError("row value runs past the end of its packet")
     n = buf[pos]
