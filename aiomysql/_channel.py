@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from . import converters
 from ._io_errors import RUNNING, map_io_errors
 from ._options import ConnectOptions
-from ._statements import PreparedStatements
+from ._statements_many import ManyStatements
 from ._wire import Wire
 from .binary_plan import binary_plan_builder
 from .constants import CR, SERVER_STATUS
@@ -84,7 +84,7 @@ class StatementChannel(Protocol):
     async def run_prepared(self, sql: str, args: Any, unbuffered: bool = False) -> Result: ...
 
 
-class Channel(PreparedStatements):
+class Channel(ManyStatements):
     """Runs commands over one connection; lives as long as its Connection, across
     reconnects (``attach`` gives it each new wire)."""
 

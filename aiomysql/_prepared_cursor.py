@@ -9,9 +9,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ._channel import UNREAD_UNBUFFERED
-from ._statements import StatementHandle
+from ._statement_cache import StatementHandle
+from ._statements import REPREPARE
 from .cursors import Cursor
-from .errors import ProgrammingError
+from .errors import Error, ProgrammingError
 from .result import Result
 
 
@@ -58,11 +59,32 @@ class PreparedCursor(Cursor):
     async def execute(self, query: str, args: Any = None) -> int:
         """Run ``query`` with ``args`` bound to its %s / %(name)s placeholders, as a
         prepared statement."""
-        await self._prepare_run()
+        # The hot path, written out as Cursor.execute's is (no helper coroutines).
+        if self._connection is None:
+            raise ProgrammingError("Cursor closed")
+        channel: Any = self._channel  # a Channel: start_prepared is not in the Protocol
+        if self._result is not None and not channel.settled():
+            if self._unbuffered and not self._result.complete:
+                warnings.warn(UNREAD_UNBUFFERED, UserWarning, stacklevel=2)
+            while await self.nextset():
+                pass
         self._executed = query
         self._prepared_run = (query, args)
-        result = await self._channel.run_prepared(query, args, self._unbuffered)
-        return await self._finish_run(result)
+        self._result = None
+        self._rows = None
+        self._rownumber = 0
+        self._description = None
+        self._rowcount = -1
+        try:
+            result = await channel.start_prepared(query, args, self._unbuffered)
+        except Error as exc:
+            if not exc.args or exc.args[0] not in REPREPARE or channel.closed:
+                raise
+            result = await channel.run_prepared(query, args, self._unbuffered, fresh=True)
+        self._load(result)
+        if result.warning_count and result.complete:
+            await self._show_warnings(channel)
+        return self._rowcount
 
     async def executemany(self, query: str, args: Iterable[Any]) -> int | None:
         """Run ``query`` once per item of ``args``: one bulk execute on MariaDB for INSERT,

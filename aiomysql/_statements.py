@@ -18,23 +18,26 @@ servers and proxies without COM_STMT_PREPARE (1047).
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import converters
+from ._statement_cache import (
+    StatementCache,
+    StatementHandle,
+    positional,
+    qmark_sql,
+)
 from .constants import CLIENT, ER
 from .errors import Error, InterfaceError, OperationalError, ProgrammingError
 from .local_infile import named_local_file
 from .log import logger
 from .protocol import events as ev
-from .protocol._impl import encode_params
-from .protocol.packets import frame
-from .protocol.results import Column, OkPacket
+from .protocol._impl import encode_params, execute_payload
 from .protocol.stmt_packets import (
     BINDABLE,
+    LAST_PREPARED,
     Unbindable,
-    bulk_execute_payloads,
     com_stmt_close,
     com_stmt_execute,
     com_stmt_prepare,
@@ -56,112 +59,8 @@ TEXT_INSTEAD = frozenset({ER.UNSUPPORTED_PS, ER.PARSE_ERROR, ER.UNKNOWN_COM_ERRO
 LONG_DATA_MIN = 1 << 20
 LONG_DATA_CHUNK = 1 << 20
 _TEXT_ONLY_MAX = 256
-#: executemany(): COM_STMT_EXECUTEs written ahead of the reply being read.
-PIPELINE_DEPTH = 32
-#: Statements COM_STMT_BULK_EXECUTE runs (it refuses those that return rows).
-_BULK_STATEMENT = re.compile(r"\s*(?:INSERT|REPLACE)\b", re.IGNORECASE)
-
-
-class StatementHandle:
-    """One statement prepared on the server: its id and what the server said of it."""
-
-    __slots__ = ("sql", "stmt_id", "nparams", "params", "columns", "types", "generation")
-
-    def __init__(self, sql: bytes, prepared: ev.Prepared, generation: int) -> None:
-        self.sql = sql
-        self.stmt_id = prepared.stmt_id
-        self.params: list[Column] = prepared.params
-        self.nparams = len(prepared.params)
-        self.columns: list[Column] = prepared.columns
-        #: The parameter types sent last: the next execute resends them only if they differ.
-        self.types: bytes | None = None
-        #: The channel's connection generation it was prepared on.
-        self.generation = generation
-
-
-class StatementCache:
-    """A per-connection LRU of prepared statements, by SQL text."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._entries: OrderedDict[bytes, StatementHandle] = OrderedDict()
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def get(self, sql: bytes) -> StatementHandle | None:
-        """The statement prepared for ``sql``, now the most recently used; None if none."""
-        handle = self._entries.get(sql)
-        if handle is not None:
-            self._entries.move_to_end(sql)
-        return handle
-
-    def put(self, handle: StatementHandle) -> list[StatementHandle]:
-        """Keep ``handle``; returns the entries pushed out (to be closed on the server)."""
-        self._entries[handle.sql] = handle
-        self._entries.move_to_end(handle.sql)
-        evicted = []
-        while len(self._entries) > self.size:
-            evicted.append(self._entries.popitem(last=False)[1])
-        return evicted
-
-    def discard(self, handle: StatementHandle) -> None:
-        """Forget ``handle`` (the server no longer has it)."""
-        if self._entries.get(handle.sql) is handle:
-            del self._entries[handle.sql]
-
-    def clear(self) -> None:
-        """Forget every entry (the server forgot them: a new connection, a reset)."""
-        self._entries.clear()
-
-
-class _NameRecorder:
-    """What ``%(name)s`` formatting reads: a ``?`` per placeholder, names noted in order."""
-
-    __slots__ = ("args", "values")
-
-    def __init__(self, args: Mapping[Any, Any]) -> None:
-        self.args = args
-        self.values: list[Any] = []
-
-    def __getitem__(self, key: Any) -> str:
-        self.values.append(self.args[key])
-        return "?"
-
-
-_QMARKS: dict[int, tuple[str, ...]] = {}
-
-
-def positional(sql: str, args: Any) -> tuple[str, Sequence[Any]]:
-    """(SQL with ``?`` placeholders, the values in their order) for DB-API format/pyformat
-    placeholders, by the very rules execute() formats them for the text protocol."""
-    if args is None:
-        return sql, ()
-    try:
-        if isinstance(args, (tuple, list)):
-            marks = _QMARKS.get(len(args))
-            if marks is None:
-                marks = _QMARKS[len(args)] = ("?",) * len(args)
-            return sql % marks, args
-        if isinstance(args, Mapping):
-            recorder = _NameRecorder(args)
-            return sql % recorder, recorder.values
-        return sql % ("?",), (args,)
-    except KeyError as exc:
-        raise ProgrammingError(f"no value for placeholder %({exc.args[0]})s in args") from None
-    except (TypeError, ValueError) as exc:
-        raise ProgrammingError(f"query placeholders do not match the arguments: {exc}") from None
-
-
-_FORMAT_MARKS = re.compile(r"%%|%s")
-
-
-def qmark_sql(sql: str) -> str:
-    """``sql`` with ``%s`` placeholders turned into ``?`` (``%%`` into ``%``); ``?``
-    placeholders are kept (both are accepted by Connection.prepare())."""
-    if "%" not in sql:
-        return sql
-    return _FORMAT_MARKS.sub(lambda m: "%" if m.group() == "%%" else "?", sql)
+#: What makes a ``?`` possibly not a placeholder: quotes, comments.
+_NOT_PLAIN = re.compile(rb"['\"`#]|--|/\*")
 
 
 class PreparedStatements:
@@ -179,6 +78,7 @@ class PreparedStatements:
         _local_infile: bool
 
         def no_backslash_escapes(self) -> bool: ...
+
         _io_errors: map_io_errors
 
         def require_core(self) -> ClientCore: ...
@@ -194,6 +94,8 @@ class PreparedStatements:
         self._generation = 0
         #: Statement ids to close before the next command (COM_STMT_CLOSE has no reply).
         self._to_close: list[int] = []
+        #: (SQL as given, argument count) -> its cached statement, for start_prepared().
+        self._by_text: dict[tuple[str, int], StatementHandle] = {}
         #: SQL the server would not prepare: run as text without asking again.
         self._text_only: set[bytes] = set()
         #: Python types bound in binary: ours, unless conv= gave them an encoder of its own.
@@ -204,6 +106,7 @@ class PreparedStatements:
     def forget_statements(self) -> None:
         """The server dropped every prepared statement (new connection, reset)."""
         self._statements.clear()
+        self._by_text.clear()
         self._to_close.clear()
         self._generation += 1
 
@@ -214,9 +117,57 @@ class PreparedStatements:
 
     # -- running ---------------------------------------------------------------
 
-    async def run_prepared(self, sql: str, args: Any, unbuffered: bool = False) -> Result:
+    def start_prepared(self, sql: str, args: Any, unbuffered: bool) -> Coroutine[Any, Any, Result]:
+        """run_prepared() for cursors, one coroutine layer thinner (as start_query()): a
+        statement already in the cache, on a ready connection, with plain arguments, is
+        sent now and the coroutine returned only reads its result. Await it at once.
+
+        A server error that says the statement is gone (REPREPARE) comes out of it: the
+        caller runs ``run_prepared(..., fresh=True)`` then.
+        """
+        core, wire = self.core, self.wire
+        if (
+            core is None
+            or wire is None
+            or not core.ready
+            or wire.lost is not None
+            or type(args) is not tuple
+            or self._to_close
+            or self._echo
+        ):
+            return self.run_prepared(sql, args, unbuffered)
+        handle = self._by_text.get((sql, len(args)))
+        if handle is None or not handle.live:
+            return self.run_prepared(sql, args, unbuffered)
+        bindable = self._bindable
+        for value in args:
+            kind = type(value)
+            if kind not in bindable or (
+                (kind is str or kind is bytes) and len(value) >= LONG_DATA_MIN
+            ):
+                return self.run_prepared(sql, args, unbuffered)
+        try:
+            payload, handle.types = execute_payload(
+                handle.stmt_id, args, self.encoding, self._codec_errors, handle.types
+            )
+        except UnicodeEncodeError:
+            return self.run_prepared(sql, args, unbuffered)  # raises it, typed
+        self._statements._entries.move_to_end(handle.sql)  # touch(), without the call
+        request = core.send_execute(payload, handle.columns)
+        try:
+            wire.write(request)
+        except BaseException as exc:
+            self.abort_if_unsettled()
+            self._io_errors.raise_for(exc)
+            raise
+        return self._read_result(unbuffered)
+
+    async def run_prepared(
+        self, sql: str, args: Any, unbuffered: bool = False, fresh: bool = False
+    ) -> Result:
         """Run ``sql`` with ``args`` (format/pyformat placeholders) as a prepared statement
-        through the cache; as text when the binary protocol cannot say it the same way."""
+        through the cache; as text when the binary protocol cannot say it the same way.
+        ``fresh``: prepare it again first (the server said the cached one is gone)."""
         core = self.require_core()
         if not core.idle:
             await self.settle()
@@ -233,9 +184,26 @@ class PreparedStatements:
             return await self._run_as_text(sql, args, unbuffered)
         if key in self._text_only:
             return await self._run_as_text(sql, args, unbuffered)
+        if fresh:
+            stale = self._statements.get(key)
+            if stale is not None:
+                self.close_handle(stale)
+        elif self._statements.get(key) is None and self._can_pipeline(key, values):
+            pipelined = await self._prepare_and_execute(key, values, unbuffered)
+            if pipelined is None:
+                return await self._run_as_text(sql, args, unbuffered)
+            new_handle, result = pipelined
+            if new_handle.live and type(args) is tuple:
+                self._by_text[(sql, len(args))] = new_handle
+            return result
         handle, cached = await self._cached_handle(key)
         if handle is None:
             return await self._run_as_text(sql, args, unbuffered)
+        if cached and type(args) is tuple:  # start_prepared() finds it by the SQL as given
+            by_text = self._by_text
+            if len(by_text) >= 4 * self._statements.size + 16:
+                by_text.clear()
+            by_text[(sql, len(args))] = handle
         try:
             return await self.execute_handle(handle, values, unbuffered)
         except Unbindable:
@@ -244,6 +212,74 @@ class PreparedStatements:
             if not cached:
                 self._to_close.append(handle.stmt_id)
                 self._flush_closes()
+
+    def _can_pipeline(self, key: bytes, values: Sequence[Any]) -> bool:
+        """Whether PREPARE and EXECUTE may go together (MariaDB's statement id -1): the
+        server must be MariaDB, and every ``?`` in the SQL a placeholder (no quotes or
+        comments, where a ``?`` would not be one: the execute carries one value per ``?``
+        before the server has counted them)."""
+        core = self.core
+        return (
+            core is not None
+            and bool(core.capabilities & CLIENT.MARIADB_CLIENT_STMT_BULK_OPERATIONS)
+            and key.count(b"?") == len(values)
+            and _NOT_PLAIN.search(key) is None
+            and not self._long_params(values)
+        )
+
+    async def _prepare_and_execute(
+        self, key: bytes, values: Sequence[Any], unbuffered: bool
+    ) -> tuple[StatementHandle, Result] | None:
+        """COM_STMT_PREPARE and COM_STMT_EXECUTE (statement id 0xFFFFFFFF: the one just
+        prepared) in one write, their replies read in turn: one round trip for a new
+        statement. None when it should run as text (the prepare was refused so)."""
+        core = self.require_core()
+        self._flush_closes()
+        try:
+            types, nulls, data = encode_params(values, self.encoding, self._codec_errors)
+        except UnicodeEncodeError as exc:
+            raise ProgrammingError(
+                0, f"A parameter cannot be encoded as {self.options.charset_name}: {exc}"
+            ) from None
+        execute = com_stmt_execute(LAST_PREPARED, types, nulls, data, True)
+        self._write(core.send_prepare(com_stmt_prepare(key), execute))
+        try:
+            with self._io_errors:
+                wire = self.wire
+                if wire is None:
+                    raise InterfaceError(0, "Not connected")
+                event = core.next_event()
+                while event is ev.NEED_DATA:
+                    await wire.wait_data()
+                    event = core.next_event()
+        except BaseException:
+            self.abort_if_unsettled()
+            raise
+        if isinstance(event, ev.PrepareFailed):
+            try:  # the execute's own reply: an error too (no statement to run)
+                await self._read_result(False)
+            except Error:
+                pass
+            error = event.error
+            if error.args[:1] and error.args[0] in TEXT_INSTEAD and core.idle:
+                self._text_only.add(key)
+                return None
+            raise error
+        if not isinstance(event, ev.Prepared):
+            self.abort_if_unsettled()
+            raise OperationalError(0, f"unexpected reply to COM_STMT_PREPARE: {event!r}")
+        handle = StatementHandle(key, event, self._generation)
+        handle.types = types
+        cached = self._statements.size > 0
+        if cached:
+            for old in self._statements.put(handle):
+                self._to_close.append(old.stmt_id)
+        try:
+            return handle, await self._read_result(unbuffered)
+        finally:
+            if not cached:
+                self._to_close.append(handle.stmt_id)
+            self._flush_closes()  # and the statement the cache pushed out
 
     async def _cached_handle(self, key: bytes) -> tuple[StatementHandle | None, bool]:
         """(the prepared statement for ``key``, whether the cache keeps it); (None, False)
@@ -259,152 +295,6 @@ class PreparedStatements:
             for old in self._statements.put(handle):
                 self._to_close.append(old.stmt_id)
         return handle, cached
-
-    async def run_prepared_many(self, sql: str, seq_of_args: list[Any]) -> Result | None:
-        """executemany() as prepared statements: one COM_STMT_BULK_EXECUTE per packet's
-        worth of rows on MariaDB (INSERT/REPLACE), else COM_STMT_EXECUTEs pipelined
-        PIPELINE_DEPTH deep (also for what the bulk refuses: 1295, INSERT ... SELECT ?).
-        None when the rows cannot be bound: the caller runs them as text. The result
-        counts the affected rows of all of them."""
-        core = self.require_core()
-        if not core.idle:
-            await self.settle()
-        rows: list[Sequence[Any]] = []
-        qmarked: str | None = None
-        bindable = self._bindable
-        for args in seq_of_args:
-            marked, values = positional(sql, args)
-            if qmarked is None:
-                qmarked = marked
-            elif marked != qmarked:
-                return None
-            for value in values:
-                if type(value) not in bindable:
-                    return None
-            rows.append(values)
-        assert qmarked is not None
-        if self._echo:
-            logger.info("%s", self.format_query(sql, seq_of_args[-1]))
-        key = self._encode_sql(qmarked)
-        if key in self._text_only:
-            return None
-        if self._local_infile and named_local_file(key, self.no_backslash_escapes()):
-            return None
-        handle, cached = await self._cached_handle(key)
-        if handle is None:
-            return None
-        try:
-            if self._can_bulk(handle, qmarked):
-                try:
-                    return await self._run_bulk(handle, rows)
-                except Unbindable:
-                    pass  # the values of a column change type: one execute per row
-                except Error as exc:
-                    # 1295: a statement the bulk refuses (INSERT ... SELECT ?), said before
-                    # any row ran; the executes take it.
-                    core = self.core
-                    if exc.args[:1] != (ER.UNSUPPORTED_PS,) or core is None or not core.idle:
-                        raise
-            return await self._run_pipelined(handle, rows)
-        finally:
-            if not cached:
-                self._to_close.append(handle.stmt_id)
-                self._flush_closes()
-
-    def _can_bulk(self, handle: StatementHandle, sql: str) -> bool:
-        core = self.core
-        return (
-            core is not None
-            and bool(core.capabilities & CLIENT.MARIADB_CLIENT_STMT_BULK_OPERATIONS)
-            and handle.nparams > 0
-            and not handle.columns
-            and _BULK_STATEMENT.match(sql) is not None
-        )
-
-    async def _run_bulk(self, handle: StatementHandle, rows: list[Sequence[Any]]) -> Result:
-        limit = max(self.options.max_allowed_packet - 1024, 1 << 16)
-        try:
-            payloads = bulk_execute_payloads(
-                handle.stmt_id, rows, handle.nparams, self.encoding, self._codec_errors, limit
-            )
-        except UnicodeEncodeError as exc:
-            raise ProgrammingError(
-                0, f"A parameter cannot be encoded as {self.options.charset_name}: {exc}"
-            ) from None
-        handle.types = None  # the bulk bound its own types: the next execute sends them
-        results = []
-        for payload in payloads:
-            core = self.require_core()
-            request = core.send_execute(payload)
-            self._write(request)
-            results.append(await self._read_result(False))
-        return _combined(results)
-
-    async def _run_pipelined(self, handle: StatementHandle, rows: list[Sequence[Any]]) -> Result:
-        if self._long_params_in(rows) or handle.generation != self._generation:
-            return _combined([await self.execute_handle(handle, row) for row in rows])
-        for row in rows:
-            if len(row) != handle.nparams:
-                raise ProgrammingError(
-                    f"the statement has {handle.nparams} placeholder(s), "
-                    f"{len(row)} value(s) given"
-                )
-        payloads = []
-        encoding, errors = self.encoding, self._codec_errors
-        try:
-            for row in rows:
-                types, nulls, data = encode_params(row, encoding, errors)
-                send_types = types != handle.types
-                handle.types = types
-                payloads.append(
-                    com_stmt_execute(handle.stmt_id, types, nulls, data, send_types)
-                )
-        except UnicodeEncodeError as exc:
-            handle.types = None
-            raise ProgrammingError(
-                0, f"A parameter cannot be encoded as {self.options.charset_name}: {exc}"
-            ) from None
-        except BaseException:
-            handle.types = None
-            raise
-        results: list[Result] = []
-        error: BaseException | None = None
-        sent = 0
-        for i, payload in enumerate(payloads):
-            while error is None and sent < len(payloads) and sent - i < PIPELINE_DEPTH:
-                # Written ahead: each command starts at sequence id 0, as the core frames it.
-                self._write(frame(payloads[sent], 0)[0])
-                sent += 1
-            if i >= sent:
-                break  # after a server error nothing more was sent
-            core = self.require_core_in_pipeline()
-            core.send_execute(payload)  # the core expects its reply now (bytes already sent)
-            try:
-                results.append(await self._read_result(False))
-            except Error as exc:  # a server error: read the replies already on their way
-                if error is None:
-                    error = exc
-                if self.core is None or not self.core.idle:
-                    raise
-        if error is not None:
-            raise error
-        return _combined(results)
-
-    def require_core_in_pipeline(self) -> ClientCore:
-        """The core between two pipelined commands (the next reply may be buffered already,
-        which require_core() would take for the server speaking out of turn)."""
-        core = self.core
-        if core is None or not core.usable:
-            raise InterfaceError(0, "Not connected")
-        return core
-
-    @staticmethod
-    def _long_params_in(rows: list[Sequence[Any]]) -> bool:
-        return any(
-            isinstance(v, (str, bytes, bytearray, memoryview)) and len(v) >= LONG_DATA_MIN
-            for row in rows
-            for v in row
-        )
 
     def _write(self, request: bytes) -> None:
         try:
@@ -475,9 +365,9 @@ class PreparedStatements:
         in_cache = self._statements.get(handle.sql) is handle
         handle.stmt_id, handle.params, handle.columns = fresh.stmt_id, fresh.params, fresh.columns
         handle.nparams, handle.types, handle.generation = fresh.nparams, None, fresh.generation
-        if not in_cache and self._statements.get(handle.sql) is None:
-            return
-        self._statements.put(handle)
+        if in_cache:
+            for old in self._statements.put(handle):
+                self._to_close.append(old.stmt_id)
 
     def _flush_closes(self) -> None:
         """Write the pending COM_STMT_CLOSEs (the core must be idle)."""
@@ -545,7 +435,7 @@ class PreparedStatements:
             ) from None
         send_types = types != handle.types
         request += core.send_execute(
-            com_stmt_execute(handle.stmt_id, types, nulls, data, send_types)
+            com_stmt_execute(handle.stmt_id, types, nulls, data, send_types), handle.columns
         )
         handle.types = types
         self._write(request)
@@ -559,20 +449,6 @@ class PreparedStatements:
             if isinstance(v, (str, bytes, bytearray, memoryview)) and len(v) >= LONG_DATA_MIN
         ]
         return frozenset(long) if long else frozenset()
-
-
-def _combined(results: list[Result]) -> Result:
-    """One result for executemany(): the last one's, counting every one's rows/warnings."""
-    if not results:
-        return Result.from_ok(_NO_ROWS)
-    last = results[-1]
-    if len(results) > 1:
-        last.affected_rows = sum(r.affected_rows for r in results)
-        last.warning_count = sum(r.warning_count for r in results)
-    return last
-
-
-_NO_ROWS = OkPacket(0, 0, 0, 0, "")
 
 
 def _chunks(value: Any, encoding: str, errors: str) -> list[bytes]:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ._prepared_cursor import PreparedCursor
-from ._statements import StatementHandle
+from ._statement_cache import StatementHandle
 from .errors import ProgrammingError
 
 

@@ -87,6 +87,36 @@ DRIVERS: dict[str, Driver] = {
             adapter="connector_aio",
             is_async=True,
         ),
+        # Server-side prepared statements (binary protocol): ours, asyncmy's statement
+        # cache, mysql-connector's prepared cursor.
+        Driver(
+            key="ours-prepared",
+            label="aiomysql (this repo), prepared=True",
+            venv="ours",
+            requirements=(REPO_ROOT,),
+            dists=("aiomysql",),
+            adapter="aiomysql_prepared",
+            is_async=True,
+            always_reinstall=True,
+        ),
+        Driver(
+            key="asyncmy-prepared",
+            label="asyncmy 0.2.18, stmt_cache_size=100",
+            venv="asyncmy",
+            requirements=("asyncmy==0.2.18",),
+            dists=("asyncmy",),
+            adapter="asyncmy_prepared",
+            is_async=True,
+        ),
+        Driver(
+            key="connector-prepared",
+            label="mysql-connector-python (aio), cursor(prepared=True)",
+            venv="connector",
+            requirements=("mysql-connector-python==26.10.0",),
+            dists=("mysql-connector-python",),
+            adapter="connector_prepared",
+            is_async=True,
+        ),
         Driver(
             key="pymysql",
             label="PyMySQL (blocking)",

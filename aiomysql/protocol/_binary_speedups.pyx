@@ -13,9 +13,19 @@ from cpython.datetime cimport date_new, datetime_new, import_datetime, timedelta
 from cpython.float cimport PyFloat_FromDouble
 from cpython.long cimport PyLong_FromLongLong, PyLong_FromUnsignedLongLong
 from cpython.ref cimport Py_INCREF
+
+cdef extern from "Python.h":
+    int PyObject_GC_IsTracked(object op)
+    void PyObject_GC_UnTrack(void *op)
+    char *PyOS_double_to_string(double val, char format_code, int precision, int flags,
+                                int *type) except NULL
+    double PyOS_string_to_double(const char *s, char **endptr, void *overflow_exception) except? -1.0
+    void PyMem_Free(void *p)
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
-from cpython.unicode cimport PyUnicode_DecodeUTF8
+from cpython.unicode cimport PyUnicode_DecodeASCII, PyUnicode_DecodeUTF8
 from libc.string cimport memcpy
+
+from decimal import Decimal as _PyDecimal
 
 from . import binary_rows as _py
 from . import stmt_packets as _py_packets
@@ -61,25 +71,51 @@ cdef object _as_text = _py._as_text
 cdef object _float32_value = _py.float32_value
 cdef int *_MONTH_DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 
-# The last plan's kinds and decoder classes (0 none, 1 UTF-8 bytes.decode, 2 call).
+# The standard DECIMAL decoder of aiomysql.decoders, recognised by identity once
+# registered (through _impl): its Decimal is then made here, without the call.
+cdef object _decode_decimal = None
+cdef object _Decimal = _PyDecimal
+
+
+def register_decoders(*, decode_decimal, decode_date, decode_datetime):
+    """Name the standard decoders (aiomysql.decoders) that may run in C: DECIMAL only
+    (dates and times are decoded from their binary layout anyway)."""
+    global _decode_decimal, _last_plan
+    _decode_decimal = decode_decimal
+    _last_plan = None
+
+
+# The last plan's kinds and decoder classes (0 none, 1 UTF-8 bytes.decode, 2 call,
+# 3 the standard DECIMAL decoder).
 cdef object _last_plan = None
 cdef bytes _last_kinds = b""
 cdef bytes _last_convs = b""
 cdef tuple _last_callables = ()
+cdef tuple _last_decimals = ()
 
 
 cdef int _load_plan(tuple plan) except -1:
-    global _last_plan, _last_kinds, _last_convs, _last_callables
+    global _last_plan, _last_kinds, _last_convs, _last_callables, _last_decimals
     if plan is _last_plan:
         return 0
     kinds = bytearray()
     convs = bytearray()
     callables = []
-    for kind, conv, _decimals in plan:
+    decimals = []
+    for kind, conv, column_decimals in plan:
+        decimals.append(column_decimals)
         kinds.append(kind)
-        convs.append(0 if conv is None else 1 if conv is _bytes_decode else 2)
+        if conv is None:
+            convs.append(0)
+        elif conv is _bytes_decode:
+            convs.append(1)
+        elif _decode_decimal is not None and conv is _decode_decimal:
+            convs.append(3)
+        else:
+            convs.append(2)
         callables.append(conv)
     _last_kinds, _last_convs, _last_callables = bytes(kinds), bytes(convs), tuple(callables)
+    _last_decimals = tuple(decimals)
     _last_plan = plan
     return 0
 
@@ -101,16 +137,38 @@ cdef inline unsigned long long _le(const unsigned char *p, int n) noexcept:
 
 
 cdef object _fallback(int kind, const unsigned char *buf, Py_ssize_t pos, Py_ssize_t end,
-                      object decimals, Py_ssize_t *new_pos):
+                      Py_ssize_t column, Py_ssize_t *new_pos):
     """A value the pure-Python helper decodes: (FLOAT, zero/invalid dates)."""
     cdef bytes tail = PyBytes_FromStringAndSize(<const char *>buf + pos, end - pos)
-    value, used = _decode_fixed(kind, tail, 0, end - pos, decimals)
+    value, used = _decode_fixed(kind, tail, 0, end - pos, _last_decimals[column])
     new_pos[0] = pos + <Py_ssize_t>used
     return value
 
 
+cdef object _float32(const unsigned char *p):
+    """binary_rows.float32_value: the shortest decimal (6 to 9 digits) that is the same
+    float32, as a double; locale-independent formatting and parsing, as Python's."""
+    cdef float f
+    cdef double d, back
+    cdef char *text
+    cdef int digits
+    memcpy(&f, p, 4)
+    d = f
+    if d != d or d - d != 0.0:  # NaN, infinities: as they are
+        return PyFloat_FromDouble(d)
+    for digits in range(6, 10):
+        text = PyOS_double_to_string(d, b'g', digits, 0, NULL)
+        try:
+            back = PyOS_string_to_double(text, NULL, NULL)
+        finally:
+            PyMem_Free(text)
+        if <float>back == f:
+            return PyFloat_FromDouble(back)
+    return PyFloat_FromDouble(d)
+
+
 cdef object _fixed(int kind, const unsigned char *buf, Py_ssize_t pos, Py_ssize_t end,
-                   object decimals, Py_ssize_t *new_pos):
+                   Py_ssize_t column, Py_ssize_t *new_pos):
     cdef int n, y, mo, d, h, mi, s
     cdef long long us, days, secs
     cdef double dbl
@@ -134,7 +192,10 @@ cdef object _fixed(int kind, const unsigned char *buf, Py_ssize_t pos, Py_ssize_
         new_pos[0] = pos + 8
         return PyFloat_FromDouble(dbl)
     if kind == K_FLOAT:
-        return _fallback(kind, buf, pos, end, decimals, new_pos)
+        if pos + 4 > end:
+            raise _ProtocolError("row value runs past the end of its packet")
+        new_pos[0] = pos + 4
+        return _float32(buf + pos)
     if pos >= end:
         raise _ProtocolError("row value runs past the end of its packet")
     n = buf[pos]
@@ -151,18 +212,18 @@ cdef object _fixed(int kind, const unsigned char *buf, Py_ssize_t pos, Py_ssize_
         secs = p[5] * 3600 + p[6] * 60 + p[7]
         us = <long long>_le(p + 8, 4) if n == 12 else 0
         if days > 999999999 or us > 999999:
-            return _fallback(kind, buf, pos, end, decimals, new_pos)
+            return _fallback(kind, buf, pos, end, column, new_pos)
         new_pos[0] = pos + 1 + n
         if p[0]:
             return timedelta_new(<int>-days, <int>-secs, <int>-us)
         return timedelta_new(<int>days, <int>secs, <int>us)
     if n != 4 and n != 7 and n != 11:
-        return _fallback(kind, buf, pos, end, decimals, new_pos)  # 0: a zero date
+        return _fallback(kind, buf, pos, end, column, new_pos)  # 0: a zero date
     y = p[0] | p[1] << 8
     mo = p[2]
     d = p[3]
     if not _valid_date(y, mo, d):
-        return _fallback(kind, buf, pos, end, decimals, new_pos)
+        return _fallback(kind, buf, pos, end, column, new_pos)
     if kind == K_DATE:
         new_pos[0] = pos + 1 + n
         return date_new(y, mo, d)
@@ -173,7 +234,7 @@ cdef object _fixed(int kind, const unsigned char *buf, Py_ssize_t pos, Py_ssize_
     if n == 11:
         us = <long long>_le(p + 7, 4)
     if h > 23 or mi > 59 or s > 59 or us > 999999:
-        return _fallback(kind, buf, pos, end, decimals, new_pos)
+        return _fallback(kind, buf, pos, end, column, new_pos)
     new_pos[0] = pos + 1 + n
     return datetime_new(y, mo, d, h, mi, s, <int>us, None)
 
@@ -188,6 +249,7 @@ cdef tuple _decode_row(const unsigned char *buf, Py_ssize_t pos, Py_ssize_t end,
     cdef int kind
     cdef Py_ssize_t new_pos = 0
     cdef object value
+    cdef bint untrack = True
     cdef tuple row = PyTuple_New(ncols)
     null_start = pos + 1
     if null_start > end or buf[pos] != 0:
@@ -230,25 +292,37 @@ cdef tuple _decode_row(const unsigned char *buf, Py_ssize_t pos, Py_ssize_t end,
                 raise _ProtocolError("row value runs past the end of its packet")
             if convs[i] == 1:
                 value = PyUnicode_DecodeUTF8(<const char *>buf + pos, <Py_ssize_t>n, NULL)
+            elif convs[i] == 3:
+                value = _Decimal(
+                    PyUnicode_DecodeASCII(<const char *>buf + pos, <Py_ssize_t>n, NULL)
+                )
             else:
                 value = PyBytes_FromStringAndSize(<const char *>buf + pos, <Py_ssize_t>n)
                 if convs[i] == 2:
                     value = callables[i](value)
+                    if untrack and PyObject_GC_IsTracked(value):
+                        untrack = False
             pos += <Py_ssize_t>n
         elif kind == K_NULL:
             raise _ProtocolError("a NULL-typed column with a value")
         elif kind & TEXTUAL:
             tail = PyBytes_FromStringAndSize(<const char *>buf + pos, end - pos)
-            text, used = _as_text(kind & ~TEXTUAL, tail, 0, end - pos, plan[i][2])
+            text, used = _as_text(kind & ~TEXTUAL, tail, 0, end - pos, _last_decimals[i])
             pos += <Py_ssize_t>used
             value = text if convs[i] == 0 else callables[i](text)
+            if untrack and convs[i] != 0 and PyObject_GC_IsTracked(value):
+                untrack = False
         else:
-            value = _fixed(kind, buf, pos, end, plan[i][2], &new_pos)
+            value = _fixed(kind, buf, pos, end, i, &new_pos)
             pos = new_pos
         Py_INCREF(value)
         PyTuple_SET_ITEM(row, i, value)
     if pos != end:
         raise _ProtocolError("row has more values than columns")
+    if untrack:
+        # Only atoms inside (bytes, str, numbers, dates, None): the row can never be part
+        # of a reference cycle, so keep it out of the collector (as the text rows do).
+        PyObject_GC_UnTrack(<void *>row)
     return row
 
 
@@ -309,6 +383,10 @@ cdef object _encode_value = _py_packets.encode_value
 
 def encode_params(args, str encoding, str errors, long_params=frozenset()):
     """(types, NULL bitmap, values) of a parameter list: stmt_packets.encode_params."""
+    return _encode_params(args, encoding, errors, long_params)
+
+
+cdef tuple _encode_params(args, str encoding, str errors, long_params):
     cdef Py_ssize_t count = len(args), i
     cdef bytearray nulls = bytearray((count + 7) >> 3)
     cdef list types = []
@@ -347,3 +425,131 @@ def encode_params(args, str encoding, str errors, long_params=frozenset()):
             values += encoded
     return b"".join(types), bytes(nulls), bytes(values)
 
+
+
+def execute_payload(stmt_id, args, str encoding, str errors, last_types):
+    """(COM_STMT_EXECUTE payload, types): stmt_packets.execute_payload."""
+    types, nulls, values = _encode_params(args, encoding, errors, None)
+    cdef unsigned long sid = stmt_id
+    cdef unsigned char head[10]
+    head[0] = 0x17
+    head[1] = sid & 0xFF
+    head[2] = (sid >> 8) & 0xFF
+    head[3] = (sid >> 16) & 0xFF
+    head[4] = (sid >> 24) & 0xFF
+    head[5] = 0  # no cursor
+    head[6] = 1  # iteration count 1
+    head[7] = head[8] = head[9] = 0
+    cdef bytes prefix = PyBytes_FromStringAndSize(<const char *>head, 10)
+    if not types:
+        return prefix, types
+    if types != last_types:
+        return b"".join((prefix, nulls, b"\x01", types, values)), types
+    return b"".join((prefix, nulls, b"\x00", values)), types
+
+
+cdef object _T_LONGLONG_B = _py_packets._T_LONGLONG
+cdef object _T_DOUBLE_B = _py_packets._T_DOUBLE
+cdef object _T_STRING_B = _py_packets._T_STRING
+cdef object _T_BLOB_B = _py_packets._T_BLOB
+cdef object _T_NULL_B = _py_packets._T_NULL
+cdef object _Unbindable = _py_packets.Unbindable
+cdef object _ProgrammingError = _py_packets.ProgrammingError
+
+
+cdef inline void _put_lenenc(bytearray out, Py_ssize_t n):
+    if n < 0xFB:
+        out.append(n)
+    else:
+        out += _py_packets.lenenc_int(n)
+
+
+def bulk_execute_payloads(stmt_id, rows, nparams, str encoding, str errors, limit):
+    """COM_STMT_BULK_EXECUTE payloads: stmt_packets.bulk_execute_payloads."""
+    cdef Py_ssize_t n = nparams, i, size, cap = limit
+    cdef unsigned long sid = stmt_id
+    cdef unsigned char headbuf[7]
+    cdef long long v
+    cdef double d
+    cdef unsigned char le[8]
+    cdef bint utf8 = encoding == "utf-8"
+    headbuf[0] = 0xFA
+    headbuf[1] = sid & 0xFF
+    headbuf[2] = (sid >> 8) & 0xFF
+    headbuf[3] = (sid >> 16) & 0xFF
+    headbuf[4] = (sid >> 24) & 0xFF
+    headbuf[5] = 128  # SEND_TYPES_TO_SERVER
+    headbuf[6] = 0
+    cdef bytes head = PyBytes_FromStringAndSize(<const char *>headbuf, 7)
+    cdef list payloads = []
+    cdef list types = [None] * n
+    cdef list row_types = [None] * n
+    cdef bytearray body = bytearray()
+    cdef bytearray rb
+    size = 7 + 2 * n
+    for row in rows:
+        if len(row) != n:
+            raise _ProgrammingError(
+                f"the statement has {n} placeholder(s), a row has {len(row)} value(s)"
+            )
+        rb = bytearray()
+        for i in range(n):
+            value = row[i]
+            if value is None:
+                rb.append(1)
+                row_types[i] = None
+                continue
+            kind = type(value)
+            if kind is int and -0x8000000000000000 <= value <= 0x7FFFFFFFFFFFFFFF:
+                v = value
+                memcpy(le, &v, 8)
+                rb.append(0)
+                rb += PyBytes_FromStringAndSize(<const char *>le, 8)
+                row_types[i] = _T_LONGLONG_B
+            elif kind is float and value == value and value not in (_INF, _NINF):
+                d = value
+                memcpy(le, &d, 8)
+                rb.append(0)
+                rb += PyBytes_FromStringAndSize(<const char *>le, 8)
+                row_types[i] = _T_DOUBLE_B
+            elif kind is str and utf8:
+                data = (<str>value).encode("utf-8", errors)
+                rb.append(0)
+                _put_lenenc(rb, len(data))
+                rb += data
+                row_types[i] = _T_STRING_B
+            elif kind is bytes:
+                rb.append(0)
+                _put_lenenc(rb, len(<bytes>value))
+                rb += <bytes>value
+                row_types[i] = _T_BLOB_B
+            else:
+                code, data = _encode_value(value, encoding, errors)
+                rb.append(0)
+                rb += data
+                row_types[i] = code
+        if len(body) and size + len(rb) > cap:
+            payloads.append(head + b"".join([t if t is not None else _T_NULL_B for t in types])
+                            + bytes(body))
+            types = [None] * n
+            body = bytearray()
+            size = 7 + 2 * n
+        for i in range(n):
+            code = row_types[i]
+            if code is None:
+                continue
+            known = types[i]
+            if known is None:
+                types[i] = code
+            elif known is not code and known != code:
+                raise _Unbindable("a column's values have different types")
+        body += rb
+        size += len(rb)
+    if len(body):
+        payloads.append(head + b"".join([t if t is not None else _T_NULL_B for t in types])
+                        + bytes(body))
+    return payloads
+
+
+cdef object _INF = float("inf")
+cdef object _NINF = float("-inf")

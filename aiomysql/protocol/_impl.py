@@ -51,7 +51,11 @@ COMPRESSION_TWINS: dict[str, tuple[str, ...]] = {
 #: pure-Python home module; selected with _speedups, by the same switches.
 BINARY_TWINS: dict[str, tuple[str, ...]] = {
     "aiomysql.protocol.binary_rows": ("decode_binary_row", "decode_binary_rows"),
-    "aiomysql.protocol.stmt_packets": ("encode_params",),
+    "aiomysql.protocol.stmt_packets": (
+        "encode_params",
+        "execute_payload",
+        "bulk_execute_payloads",
+    ),
 }
 #: Functions of the compiled module with no pure twin: they tell it which callables of
 #: the upper layers it may replace by C code (the reference simply calls them).
@@ -143,7 +147,11 @@ read_whole_result = _fast_path.read_whole_result
 decode_binary_row = _binary_rows.decode_binary_row
 decode_binary_rows = _binary_rows.decode_binary_rows
 encode_params = _stmt_packets.encode_params
+execute_payload = _stmt_packets.execute_payload
+bulk_execute_payloads = _stmt_packets.bulk_execute_payloads
 if binary_speedups is not None:
+    bulk_execute_payloads = binary_speedups.bulk_execute_payloads
+    execute_payload = binary_speedups.execute_payload
     decode_binary_row = binary_speedups.decode_binary_row
     decode_binary_rows = binary_speedups.decode_binary_rows
     encode_params = binary_speedups.encode_params
@@ -176,6 +184,8 @@ def register_decoders(
     )
     if speedups is not None:
         speedups.register_decoders(**_decoders)
+    if binary_speedups is not None:
+        binary_speedups.register_decoders(**_decoders)
 
 
 def register_encoders(
@@ -208,6 +218,8 @@ def compiled_binary() -> ModuleType:
     """The compiled binary-protocol twin even when not in use; ImportError if not built."""
     from . import _binary_speedups
 
+    if _decoders:
+        _binary_speedups.register_decoders(**_decoders)
     return _binary_speedups
 
 

@@ -389,6 +389,8 @@ class ClientCore(StatementCore, ReceiveBuffer):
         self._ncols = count
         self.columns = []
         self._to(_COLUMNS)
+        if self._binary and self._metadata_skipped(payload):  # MariaDB's cached metadata
+            return self._after_columns()
         return None
 
     def _early_reply(self) -> ev.Event:
@@ -474,9 +476,15 @@ class ClientCore(StatementCore, ReceiveBuffer):
         return self._start_rows()
 
     def _start_rows(self) -> ev.Event:
-        if self._binary:
-            return self._start_binary_rows()
         key = tuple(self.columns)
+        if self._binary:  # binary rows (stmt_core.py): their own plans
+            self._remember_columns()
+            known = self._binary_plans.get(key)
+            if known is None:
+                known = self._new_binary_plan(key)
+            self._bplan, description = known
+            self._to(_ROWS)
+            return ev.ResultSetHeader(self.columns, description)
         cached = self._plan_cache.get(key)
         if cached is None:
             cached = self._plan_cache[key] = (self.plan_builder(self.columns), describe(key))

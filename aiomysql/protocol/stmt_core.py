@@ -141,6 +141,8 @@ class StatementCore:
         self.binary_plan_builder: Callable[[list[Column]], BinaryPlan] = default_binary_plan
         self._binary_plans: dict[tuple[Column, ...], tuple[BinaryPlan, Description]] = {}
         self._bplan: BinaryPlan = ()
+        #: The running execute's statement columns (see send_execute), None when unknown.
+        self._exec_columns: list[Column] | None = None
 
     def _rebind_statements(self, builder: Callable[[list[Column]], BinaryPlan] | None) -> None:
         if builder is not None:
@@ -173,11 +175,20 @@ class StatementCore:
             out += frame(execute, 0)[0]
         return out
 
-    def send_execute(self, payload: bytes) -> bytes:
+    def send_execute(self, payload: bytes, columns: list[Column] | None = None) -> bytes:
         """Bytes of COM_STMT_EXECUTE (or COM_STMT_BULK_EXECUTE): its result set's rows
-        are binary."""
-        out = self.send_command(payload)
+        are binary. (send_command's steps, written out: a per-statement path.)
+
+        ``columns``: the statement's column definitions as last received, a list the core
+        uses when MariaDB skips sending them (MARIADB_CLIENT_CACHE_METADATA) and updates
+        in place when it sends changed ones.
+        """
+        if self._state is not State.IDLE:
+            self._expect(State.IDLE)  # raises the out-of-sync error
+        self._to(State.RESULT)
         self._binary = True
+        self._exec_columns = columns
+        out, self._seq = frame(payload, 0)
         return out
 
     def send_fetch(self, payload: bytes) -> bytes:
@@ -209,6 +220,7 @@ class StatementCore:
                     self._then_execute = False
                     self._seq = 1
                     self._binary = True
+                    self._exec_columns = done.columns  # the execute's, if metadata is skipped
                     self._to(State.RESULT)
                 else:
                     self._to(State.IDLE)
@@ -228,17 +240,37 @@ class StatementCore:
 
     # -- binary result sets --------------------------------------------------
 
-    def _start_binary_rows(self) -> ev.Event:
-        key = tuple(self.columns)
-        cached = self._binary_plans.get(key)
-        if cached is None:
-            if len(self._binary_plans) >= 1024:
-                self._binary_plans.clear()
-            cached = (self.binary_plan_builder(self.columns), describe(key))
-            self._binary_plans[key] = cached
-        self._bplan, description = cached
-        self._to(State.ROWS)
-        return ev.ResultSetHeader(self.columns, description)
+    def _metadata_skipped(self, payload: bytes) -> bool:
+        """Whether a binary result's column count packet says the definitions are not
+        sent (MariaDB 10.6+, MARIADB_CLIENT_CACHE_METADATA: a byte after the count, 0);
+        the statement's known columns are taken then."""
+        if not self.capabilities & CLIENT.MARIADB_CLIENT_CACHE_METADATA:
+            return False
+        first = payload[0]
+        size = 1 if first < 0xFB else 3 if first == 0xFC else 4 if first == 0xFD else 9
+        if len(payload) <= size or payload[size] != 0:
+            return False
+        known = self._exec_columns
+        if known is None or len(known) != self._ncols:
+            raise ProtocolError("the server skipped column definitions the client lacks")
+        self.columns = list(known)
+        return True
+
+    def _remember_columns(self) -> None:
+        """Keep the first result set's definitions as the statement's (for the next
+        execute whose metadata the server skips); later result sets do not count."""
+        known = self._exec_columns
+        if known is not None:
+            if known != self.columns:
+                known[:] = self.columns
+            self._exec_columns = None
+
+    def _new_binary_plan(self, key: tuple[Column, ...]) -> tuple[BinaryPlan, Description]:
+        if len(self._binary_plans) >= 1024:
+            self._binary_plans.clear()
+        cached = (self.binary_plan_builder(list(key)), describe(key))
+        self._binary_plans[key] = cached
+        return cached
 
     def _on_binary_rows(self) -> ev.Event | None:
         if self._end - self._pos < self._need:

@@ -213,6 +213,15 @@ def com_stmt_execute(
     return b"".join((head, nulls, b"\x00", values))
 
 
+def execute_payload(
+    stmt_id: int, args: Sequence[Any], encoding: str, errors: str, last_types: bytes | None
+) -> tuple[bytes, bytes]:
+    """(COM_STMT_EXECUTE payload, parameter types) for ``args``: encode_params and
+    com_stmt_execute in one step (the per-statement path; compiled twin)."""
+    types, nulls, values = encode_params(args, encoding, errors)
+    return com_stmt_execute(stmt_id, types, nulls, values, types != last_types), types
+
+
 def com_stmt_bulk_execute(
     stmt_id: int, rows: Sequence[Sequence[Any]], nparams: int, encoding: str, errors: str
 ) -> bytes:

@@ -45,6 +45,7 @@ def ok_replies(stream: bytes) -> list[tuple[int, int]]:
     return replies
 
 
+@pytest.mark.text_protocol("it holds the n-th multi-row INSERT's reply; prepared: one bulk")
 @pytest.mark.parametrize(
     ("statement", "reply_bytes"),
     [(0, 0), (1, 0), (1, 6), (-1, 0), (-1, 5)],

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import aiomysql
-from aiomysql import _statements
+from aiomysql import _statement_cache
 from aiomysql.protocol.stmt_packets import com_stmt_close
 
 D = datetime.date
@@ -354,7 +354,7 @@ async def test_prepared_stmt_count_stays_bounded(
 async def test_cache_size_is_checked() -> None:
     with pytest.raises(aiomysql.ProgrammingError):
         aiomysql.Connection(statement_cache_size=-1)
-    assert _statements.StatementCache(3).size == 3
+    assert _statement_cache.StatementCache(3).size == 3
 
 
 async def session_status(conn: aiomysql.Connection, name: str) -> int:
@@ -458,3 +458,75 @@ async def test_executemany_error_mid_pipeline_leaves_connection_usable(
             assert await cur.fetchall() == ((1,),)
     finally:
         await conn.query(f"DROP TABLE {table}")
+
+
+async def test_unchanged_metadata_is_not_resent(conn: aiomysql.Connection) -> None:
+    """MariaDB 10.6+ skips the column definitions of an execute when unchanged; after an
+    ALTER TABLE it sends the new ones, and the rows follow them."""
+    core = conn.channel.core
+    assert core is not None
+    if not core.capabilities & aiomysql.constants.CLIENT.MARIADB_CLIENT_CACHE_METADATA:
+        pytest.skip("the server has no MARIADB_CLIENT_CACHE_METADATA")
+    skipped: list[bool] = []
+    real = core._metadata_skipped
+
+    def spy(payload: bytes) -> bool:
+        skipped.append(real(payload))
+        return skipped[-1]
+
+    core._metadata_skipped = spy  # type: ignore[method-assign]
+    table = "ps_meta_" + uuid.uuid4().hex[:12]
+    await conn.query(f"CREATE TABLE {table} (id INT PRIMARY KEY, a VARCHAR(10))")
+    try:
+        await conn.query(f"INSERT INTO {table} VALUES (1, 'x')")
+        async with conn.cursor(prepared=True) as cur:
+            for _ in range(3):
+                await cur.execute(f"SELECT * FROM {table} WHERE id = %s", (1,))
+                assert await cur.fetchall() == ((1, "x"),)
+            # The prepare reply counts as sent: even the first execute skips them.
+            assert skipped == [True, True, True]
+            assert [d[0] for d in cur.description] == ["id", "a"]
+            await conn.query(f"ALTER TABLE {table} ADD COLUMN b INT DEFAULT 7")
+            for _ in range(2):
+                await cur.execute(f"SELECT * FROM {table} WHERE id = %s", (1,))
+                assert await cur.fetchall() == ((1, "x", 7),)
+                assert [d[0] for d in cur.description] == ["id", "a", "b"]
+            assert skipped[3:] == [False, True]  # the new definitions once, then skipped
+    finally:
+        await conn.query(f"DROP TABLE {table}")
+
+
+async def test_new_statements_prepare_and_execute_in_one_round_trip(
+    conn: aiomysql.Connection,
+) -> None:
+    """MariaDB: PREPARE and EXECUTE (statement id -1) go out together for a new plain
+    statement; a refused prepare still ends in the same error (or the text run)."""
+    core = conn.channel.core
+    assert core is not None
+    if not core.capabilities & aiomysql.constants.CLIENT.MARIADB_CLIENT_STMT_BULK_OPERATIONS:
+        pytest.skip("not MariaDB")
+    pipelined: list[bool] = []
+    real = core.send_prepare
+
+    def spy(payload: bytes, execute: bytes | None = None) -> bytes:
+        pipelined.append(execute is not None)
+        return real(payload, execute)
+
+    core.send_prepare = spy  # type: ignore[method-assign]
+    async with conn.cursor(prepared=True) as cur:
+        await cur.execute("SELECT %s + 1, %s", (1, "a"))
+        assert await cur.fetchall() == ((2, "a"),)
+        await cur.execute("SELECT %s + 1, %s", (2, "b"))  # cached: no prepare at all
+        assert await cur.fetchall() == ((3, "b"),)
+        await cur.execute("SELECT CONCAT('?', %s)", ("x",))  # a quote: prepared first
+        assert await cur.fetchall() == (("?x",),)
+        assert pipelined == [True, False]
+        with pytest.raises(aiomysql.ProgrammingError) as missing:
+            await cur.execute("SELECT * FROM no_such_table_ps WHERE id = %s", (1,))
+        assert missing.value.args[0] == 1146
+        with pytest.raises(aiomysql.ProgrammingError) as syntax:
+            await cur.execute("SELEC %s", (1,))  # refused, then run as text: the same error
+        assert syntax.value.args[0] == 1064
+        await cur.execute("SELECT %s * 5", (3,))
+        assert await cur.fetchall() == ((15,),)
+        assert pipelined[-1] is True

@@ -486,10 +486,60 @@ def test_compiled_twin_names_and_signatures() -> None:
     mod = compiled_binary()
     names = {n for n in dir(mod) if not n.startswith("_") and callable(getattr(mod, n))}
     listed = {name for names in _impl.BINARY_TWINS.values() for name in names}
-    assert names == listed
+    assert names == listed | {"register_decoders"}  # the hook _impl forwards
     for home, twin_names in _impl.BINARY_TWINS.items():
         module = __import__(home, fromlist=["x"])
         for name in twin_names:
             pure_params = list(inspect.signature(getattr(module, name)).parameters)
             fast_params = list(inspect.signature(getattr(mod, name)).parameters)
             assert pure_params == fast_params, name
+
+
+def test_cached_metadata_is_skipped_and_updated() -> None:
+    """MARIADB_CLIENT_CACHE_METADATA: the column count packet has one more byte, 0 when
+    the definitions are not sent (the statement's known ones apply), 1 when they follow."""
+    core = logged_in_core(sp.SERVER_CAPS | CLIENT.MARIADB_CLIENT_CACHE_METADATA)
+    assert core.capabilities & CLIENT.MARIADB_CLIENT_CACHE_METADATA
+    known = [Column("d", "t", "t", "a", "a", 45, 11, FIELD_TYPE.LONG, 0, 0)]
+    row = b"\x00\x00" + struct.pack("<i", 5)
+    core.send_execute(b"\x17...", known)
+    got = events(core, sp.stream([b"\x01\x00", row, sp.ok(header=0xFE)], 1))
+    assert got[0].columns == known and got[1].rows == [(5,)]
+    # Changed definitions are sent (flag 1): they are used and become the known ones.
+    core.send_execute(b"\x17...", known)
+    got = events(
+        core,
+        sp.stream([b"\x01\x01", sp.column("b", FIELD_TYPE.VAR_STRING), b"\x00\x00\x02hi",
+                   sp.ok(header=0xFE)], 1),  # fmt: skip
+    )
+    assert got[1].rows == [("hi",)]
+    assert [c.name for c in known] == ["b"]
+    # Skipped, but the client knows no such columns: a protocol error, not a guess.
+    core.send_execute(b"\x17...", None)
+    with pytest.raises(ProtocolError):
+        events(core, sp.stream([b"\x01\x00"], 1))
+    # A text result's count packet is read as before.
+    core = logged_in_core(sp.SERVER_CAPS | CLIENT.MARIADB_CLIENT_CACHE_METADATA)
+    core.send_command(b"\x03SELECT 1")
+    got = events(core, sp.stream([b"\x01\x01", sp.column("x", FIELD_TYPE.LONG),
+                                  sp.text_row(b"1"), sp.ok(header=0xFE)], 1))  # fmt: skip
+    assert got[1].rows == [(1,)]
+
+
+@FUZZ
+@given(
+    rows=st.lists(st.lists(PARAM_VALUES, min_size=3, max_size=3), min_size=1, max_size=8),
+    ragged=st.booleans(),
+    limit=st.integers(10, 400),
+    encoding=st.sampled_from(["utf-8", "latin-1"]),
+)
+def test_compiled_bulk_payloads_match_pure(
+    rows: list[list[Any]], ragged: bool, limit: int, encoding: str
+) -> None:
+    mod = compiled_binary()
+    if ragged:
+        rows[-1] = rows[-1][:2]
+    args = (7, rows, 3, encoding, "strict", limit)
+    pure = outcome(stmt_packets.bulk_execute_payloads, *args)
+    fast = outcome(mod.bulk_execute_payloads, *args)
+    assert pure == fast
