@@ -5,7 +5,7 @@ cursor class, so that execute() runs through the binary protocol and everything 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ._channel import UNREAD_UNBUFFERED
@@ -56,13 +56,21 @@ class PreparedCursor(Cursor):
             await self._show_warnings(self._channel)
         return self._rowcount
 
-    async def execute(self, query: str, args: Any = None) -> int:
+    async def execute(
+        self, query: str, args: Any = None, attributes: Mapping[str, Any] | None = None
+    ) -> int:
         """Run ``query`` with ``args`` bound to its %s / %(name)s placeholders, as a
-        prepared statement."""
+        prepared statement; with query ``attributes`` it runs as text (Cursor.execute)."""
         # The hot path, written out as Cursor.execute's is (no helper coroutines).
         if self._connection is None:
             raise ProgrammingError("Cursor closed")
+        if attributes is not None:
+            return await Cursor.execute(self, query, args, attributes)
         channel: Any = self._channel  # a Channel: start_prepared is not in the Protocol
+        if channel.hooks is not None:  # aiomysql.hooks: this call, reported, unhooked
+            return await channel.hooks.run(  # type: ignore[no-any-return]
+                channel, "execute", query, args, PreparedCursor.execute, self
+            )
         if self._result is not None and not channel.settled():
             if self._unbuffered and not self._result.complete:
                 warnings.warn(UNREAD_UNBUFFERED, UserWarning, stacklevel=2)
@@ -94,6 +102,10 @@ class PreparedCursor(Cursor):
         rows = list(args)
         if not rows:
             return None
+        if channel.hooks is not None:
+            return await channel.hooks.run(  # type: ignore[no-any-return]
+                channel, "executemany", query, rows, PreparedCursor.executemany, self
+            )
         await self._prepare_run()
         await channel.settle()  # what another cursor left unread
         self._executed = query

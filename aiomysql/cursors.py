@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, cast
 
 from ._channel import UNREAD_UNBUFFERED, StatementChannel
@@ -170,7 +170,10 @@ class Cursor(ErrorClasses):
             raise ProgrammingError("Cursor closed")
         channel = self._channel
         if channel.hooks is not None:  # aiomysql.hooks: this call, reported, unhooked
-            return await channel.hooks.run(channel, "execute", query, args, Cursor.execute, self)
+            run: Callable[..., Any] = Cursor.execute
+            if attributes is not None:
+                run = functools.partial(Cursor.execute, attributes=attributes)
+            return await channel.hooks.run(channel, "execute", query, args, run, self)
         if self._result is not None and not channel.settled():
             if self._unbuffered and not self._result.complete:
                 warnings.warn(UNREAD_UNBUFFERED, UserWarning, stacklevel=2)

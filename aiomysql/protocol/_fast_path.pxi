@@ -35,6 +35,7 @@ def query_packet(core, bytes sql):
     if core._state is not _ST_IDLE or n >= MAX_FRAME:
         return core.send_command(_com_query(sql))
     core._seq = 1
+    core._binary = False
     core._to(_ST_RESULT)
     cdef bytes out = PyBytes_FromStringAndSize(NULL, n + 4)
     cdef unsigned char *o = <unsigned char *>PyBytes_AS_STRING(out)
@@ -54,6 +55,8 @@ def read_whole_result(core, result_type):
     state = core._state
     if state is not _ST_RESULT and state is not _ST_MORE:
         return None
+    if core._binary or core.session is not None:
+        return None  # binary rows, or OK packets carrying session state: the general path
     data = core._buf
     cdef Py_ssize_t size = 0
     cdef const unsigned char *buf = _contents(data, &size)

@@ -47,6 +47,7 @@ def query_packet(core: ClientCore, sql: bytes) -> bytes:
     if core._state is not _IDLE or n >= MAX_FRAME:
         return core.send_command(com_query(sql))
     core._seq = 1  # the request's frame is sequence id 0
+    core._binary = False
     core._to(_RESULT)
     return bytes((n & 0xFF, (n >> 8) & 0xFF, n >> 16, 0, _COM_QUERY)) + sql
 
@@ -58,6 +59,8 @@ def read_whole_result(core: ClientCore, result_type: type[Any]) -> Any:
     state = core._state
     if state is not _RESULT and state is not _MORE:
         return None
+    if core._binary or core.session is not None:
+        return None  # binary rows, or OK packets carrying session state: the general path
     buf, pos, end, seq = core._buf, core._pos, core._end, core._seq
     if end - pos < 4 or buf[pos + 3] != seq:
         return None
