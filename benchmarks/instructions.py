@@ -37,6 +37,8 @@ ITEMS: dict[str, tuple[int, str]] = {
     "pool-stmt": (1000, "point select in the acquire-per-statement pool workload"),
     "pool-task": (1000, "point select in the acquire-per-task pool workload (20 per acquire)"),
 }
+#: Seconds before one valgrind run is given up (a probe that hangs fails the item).
+TIMEOUT = 1800.0
 COLLECTED = re.compile(rb"Collected : (\d+)")
 
 
@@ -71,7 +73,12 @@ def count(env: envs.Env, item: str, n: int, server: Any, loop: str) -> int:
             "--port",
             str(server.port),
         ]
-        out = subprocess.run(cmd, cwd=cwd, env=child_env, capture_output=True, check=False)
+        try:
+            out = subprocess.run(
+                cmd, cwd=cwd, env=child_env, capture_output=True, check=False, timeout=TIMEOUT
+            )
+        except subprocess.TimeoutExpired:
+            raise RuntimeError(f"{item} n={n} ran longer than {TIMEOUT:.0f} s") from None
     found = COLLECTED.search(out.stderr)
     if out.returncode != 0 or found is None:
         tail = out.stderr.decode("utf-8", "replace").strip().splitlines()[-5:]
