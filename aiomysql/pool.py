@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import logging
 import sys
+import time
 import warnings
 from collections.abc import Callable, Coroutine, Generator
 from typing import Any
@@ -270,7 +271,7 @@ class Pool:
         self._slots.assign()
         if not fut.done():
             self._stats.waits += 1
-            start = loop.time()
+            start = time.monotonic()  # a duration: any monotonic clock (one C call)
             try:
                 await fut
             except BaseException:
@@ -280,7 +281,7 @@ class Pool:
                     self._slots.waiters.remove(fut)
                 raise
             finally:
-                self._stats.wait_time += loop.time() - start
+                self._stats.wait_time += time.monotonic() - start
         slot = fut.result()
         if slot is None:
             raise self._closed_error()
@@ -422,7 +423,9 @@ class Pool:
         """Put a slot's connection back in the pool (or in the hands of the first waiter)."""
         conn = slot.conn
         assert conn is not None
-        slot.idle_since = self._loop.time()
+        loop = self._bound_loop  # bound: the slot's connection was opened on it
+        assert loop is not None
+        slot.idle_since = loop.time()
         self._slots.move(slot, State.FREE)
         self._slots.assign()
         if slot.state is State.FREE:  # nobody waited: it stays idle

@@ -16,7 +16,7 @@ import struct
 import sys
 from collections.abc import Callable, Coroutine
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 import spec
 
@@ -112,8 +112,8 @@ class _PingProtocol(asyncio.Protocol):
         self.waiter: asyncio.Future[bytes] | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # uvloop's transports implement the interface without subclassing it.
+        self.transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         self.buf += data

@@ -4,7 +4,7 @@
 # bare asyncio COM_PING round trip as the floor. See README "Benchmarks" and
 # benchmarks/instructions.py. Usage:
 #   bash benchmarks/instructions.sh [--drivers ours,asyncmy] [--items point,pool,row,ok,ping,...]
-#                                   [--runs 3] [--loop asyncio,uvloop] [--json F] [--markdown F]
+#                                   [--runs 3] [--jobs 1] [--loop asyncio,uvloop] [--json F] [--markdown F]
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -5,7 +5,9 @@
 # Usage: bash benchmarks/run.sh [--rounds N] [--json out.json] [--markdown out.md]
 #                               [--drivers ours,asyncmy,...] [--workloads 1-fetch,...]
 #                               [--profile DIR] [--timeout S] [--no-install]
-#                               [--charts DIR [--from-json FILE]]
+#                               [--loop uvloop] [--charts DIR [--from-json FILE]]
+# --loop uvloop: every asyncio driver also runs each workload on uvloop (installed into its
+# venv); the table gets the uvloop medians and ratios as extra columns on the same row.
 # --charts DIR: also draw the bar charts of the ratios to asyncmy (wall, CPU) and the table
 # into DIR (benchmarks/charts.py; matplotlib in its own venv, benchmarks/.venvs/charts).
 # With --from-json FILE nothing is run: the charts are drawn from an earlier run's JSON.
