@@ -11,7 +11,7 @@ from .state import State as _State
 cdef object _ST_IDLE = _State.IDLE
 cdef object _ST_RESULT = _State.RESULT
 cdef object _ST_MORE = _State.MORE_RESULTS
-cdef long _DEPRECATE_EOF = _CLIENT.DEPRECATE_EOF
+cdef unsigned long long _DEPRECATE_EOF = _CLIENT.DEPRECATE_EOF
 
 
 cdef tuple _NO_ARGS = ()
@@ -111,7 +111,8 @@ def read_whole_result(core, result_type):
     if known is None:
         return None
     seq = (first_seq + count) & 0xFF
-    deprecate_eof = (core.capabilities & _DEPRECATE_EOF) != 0
+    cdef unsigned long long caps = core.capabilities
+    deprecate_eof = (caps & _DEPRECATE_EOF) != 0
     if not deprecate_eof:
         if end - p < 5 or buf[p + 3] != seq or buf[p + 4] != 0xFE:
             return None
