@@ -22,6 +22,43 @@ cdef object _new_instance(object cls):
     return (<PyTypeObject *>cls).tp_new(cls, <PyObject *>_NO_ARGS, NULL)
 
 
+# The result's fields, in the order _make_result takes them.
+cdef tuple _RESULT_FIELDS = (
+    "affected_rows", "insert_id", "warning_count", "server_status", "message",
+    "columns", "_description", "rows", "complete",
+)
+cdef object _setters_of = None  # the result type _setters belong to
+cdef list _setters = []  # its slot descriptor per field (None: set by setattr)
+
+
+cdef object _slot_descriptor(object cls, str name):
+    """cls's __slots__ member descriptor for name, or None (a plain attribute, a property)."""
+    for klass in cls.__mro__:
+        found = klass.__dict__.get(name)
+        if found is not None:
+            return found if type(found).__name__ == "member_descriptor" else None
+    return None
+
+
+cdef object _make_result(object cls, tuple values):
+    """A new cls (no __init__) with the fields of _RESULT_FIELDS set to values: through the
+    slots' descriptors directly (no attribute lookup per field), else by setattr."""
+    global _setters_of, _setters
+    if cls is not _setters_of:
+        _setters = [_slot_descriptor(cls, name) for name in _RESULT_FIELDS]
+        _setters_of = cls
+    obj = _new_instance(cls)
+    cdef Py_ssize_t i
+    for i in range(9):
+        setter = _setters[i]
+        if setter is None:
+            setattr(obj, _RESULT_FIELDS[i], values[i])
+        else:
+            setter_type = type(setter)
+            (<PyTypeObject *>setter_type).tp_descr_set(setter, obj, values[i])
+    return obj
+
+
 cdef inline Py_ssize_t _frame_len(const unsigned char *buf, Py_ssize_t p) noexcept:
     return buf[p] | buf[p + 1] << 8 | buf[p + 2] << 16
 
@@ -77,19 +114,14 @@ def read_whole_result(core, result_type):
         if length < 7 or buf[start + 1] >= 0xFB or buf[start + 2] >= 0xFB:
             return None
         status = buf[start + 3] | buf[start + 4] << 8
-        result = _new_instance(result_type)
-        result.affected_rows = buf[start + 1]
-        result.insert_id = buf[start + 2]
-        result.warning_count = buf[start + 5] | buf[start + 6] << 8
-        result.server_status = status
         if length > 7:
-            result.message = _utf8(<const char *>buf + start + 7, length - 7, b"replace")
+            message = _utf8(<const char *>buf + start + 7, length - 7, b"replace")
         else:
-            result.message = ""
-        result.columns = None
-        result._description = None
-        result.rows = None
-        result.complete = True
+            message = ""
+        result = _make_result(result_type, (
+            buf[start + 1], buf[start + 2], buf[start + 5] | buf[start + 6] << 8, status,
+            message, None, None, None, True,
+        ))
         core._pos = stop
         core._seq = seq
         core._need = 4
@@ -175,14 +207,6 @@ def read_whole_result(core, result_type):
     core._need = 4
     core._finish(status)  # one move, as in fast_path.py
     columns = list(known)
-    result = _new_instance(result_type)
-    result.affected_rows = nrows
-    result.insert_id = 0
-    result.warning_count = warnings
-    result.server_status = status
-    result.message = ""
-    result.columns = columns
-    result._description = description or None
-    result.rows = rows
-    result.complete = True
-    return result
+    return _make_result(result_type, (
+        nrows, 0, warnings, status, "", columns, description or None, rows, True,
+    ))

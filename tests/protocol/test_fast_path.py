@@ -272,3 +272,26 @@ def test_query_packet_refuses_a_busy_core_as_send_command_does() -> None:
         with pytest.raises(ProgrammingError, match="out of sync"):
             query_packet(core, b"SELECT 2")
         assert core.state is State.RESULT
+
+
+class PlainResult:
+    """A result type without __slots__ (its fields are set as ordinary attributes)."""
+
+    description = property(lambda self: self._description)
+
+
+@pytest.mark.parametrize("result_type", [Result, PlainResult])
+def test_any_result_type_gets_every_field(read: Reader, result_type: type[Any]) -> None:
+    core = learned()
+    for packets in ([sp.ok(affected=2, insert_id=5, warnings=1) + b"info"], result_set(True, ROWS)):
+        send(core, packets)
+        result = read(core, result_type)
+        assert type(result) is result_type
+        reference = connected()
+        send(reference, packets)
+        expected = general(reference)
+        for name in ("affected_rows", "insert_id", "warning_count", "server_status", "message"):
+            assert getattr(result, name) == getattr(expected, name), name
+        assert result.rows == expected.rows and result.complete is True
+        assert (result.columns is None) == (expected.columns is None)
+        assert result.description == expected.description
