@@ -96,8 +96,8 @@ def read_whole_result(core, result_type):
     cdef const unsigned char *buf = _contents(data, &size)
     cdef Py_ssize_t pos = core._pos, end = core._end
     cdef int seq = core._seq
-    cdef Py_ssize_t length, start, stop, p, rows_start, nrows = 0, i
-    cdef int first_seq, rows_seq, count, head, status, warnings
+    cdef Py_ssize_t length, start, stop, p, rows_start, nrows = 0, i = 0
+    cdef int first_seq, count, head, status, warnings
     cdef bint deprecate_eof
     if pos < 0 or end > size or pos > end:
         return None
@@ -132,12 +132,13 @@ def read_whole_result(core, result_type):
     count = head
     first_seq = seq
     p = stop
-    for i in range(count):
+    while i < count:
         if end - p < 4:
             return None
         p += 4 + _frame_len(buf, p)
         if p > end:
             return None
+        i += 1
     key = (first_seq, PyBytes_FromStringAndSize(<const char *>buf + stop, p - stop))
     known = (<dict?>core._span_cache).get(key)
     if known is None:
@@ -159,7 +160,6 @@ def read_whole_result(core, result_type):
     plan = (<tuple?>cached)[0]
     description = (<tuple>cached)[1]
     rows_start = p
-    rows_seq = seq
     while True:
         if end - p < 4 or buf[p + 3] != seq:
             return None
