@@ -72,6 +72,7 @@ def query_packet(core, bytes sql):
     if core._state is not _ST_IDLE or n >= MAX_FRAME:
         return core.send_command(_com_query(sql))
     core._seq = 1
+    core._binary = False
     core._to(_ST_RESULT)
     cdef bytes out = PyBytes_FromStringAndSize(NULL, n + 4)
     cdef unsigned char *o = <unsigned char *>PyBytes_AS_STRING(out)
@@ -89,7 +90,7 @@ def read_whole_result(core, result_type):
     buffered and it is an OK or a result set of known columns; else None, the core
     untouched. Same contract as fast_path.read_whole_result."""
     state = core._state
-    if state is not _ST_RESULT and state is not _ST_MORE:
+    if (state is not _ST_RESULT and state is not _ST_MORE) or core._binary:
         return None
     data = core._buf
     cdef Py_ssize_t size = 0

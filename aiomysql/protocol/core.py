@@ -89,6 +89,9 @@ class ClientCore(ReceiveBuffer):
         self._column_cache: dict[bytes, Column] = {}
         self._plan_cache: dict[tuple[Column, ...], tuple[Plan, Description]] = {}
         self._span_cache: dict[tuple[int, bytes], tuple[Column, ...]] = {}
+        #: The reply being read is in the binary protocol (a prepared statement's); the
+        #: text-only one-step path (fast_path.py) leaves such replies to the general path.
+        self._binary = False
 
     def rebind(self, encoding: str, plan_builder: Callable[[list[Column]], Plan]) -> None:
         """Decode with this encoding and plan builder from now on (after SET NAMES); the
@@ -224,6 +227,7 @@ class ClientCore(ReceiveBuffer):
         if self._state is not _IDLE:
             raise self._out_of_sync()
         self._seq = 0
+        self._binary = False
         self._to(_RESULT)
         return self._frame(payload)
 

@@ -295,3 +295,24 @@ def test_any_result_type_gets_every_field(read: Reader, result_type: type[Any]) 
         assert result.rows == expected.rows and result.complete is True
         assert (result.columns is None) == (expected.columns is None)
         assert result.description == expected.description
+
+
+def test_a_binary_protocol_reply_is_left_to_the_general_path(read: Reader) -> None:
+    """A prepared statement's reply (the core's _binary flag) is never read as text rows;
+    a COM_QUERY framed by query_packet is a text reply again, as after send_command."""
+    core = learned()
+    core.send_command(b"\x03SELECT")
+    core._binary = True
+    core.receive_data(sp.stream(result_set(True, ROWS), seq=1))
+    before = snapshot(core)
+    assert read(core, Result) is None
+    assert snapshot(core) == before
+    general(core)
+    for query_packet in [fast_path.query_packet] + (
+        [_compiled.query_packet] if _compiled is not None else []
+    ):
+        core._binary = True
+        query_packet(core, b"SELECT")
+        assert core._binary is False
+        core.receive_data(sp.stream(result_set(True, ROWS), seq=1))
+        assert read(core, Result) is not None
