@@ -11,7 +11,7 @@ from .state import State as _State
 cdef object _ST_IDLE = _State.IDLE
 cdef object _ST_RESULT = _State.RESULT
 cdef object _ST_MORE = _State.MORE_RESULTS
-cdef long _DEPRECATE_EOF = _CLIENT.DEPRECATE_EOF
+cdef unsigned long long _DEPRECATE_EOF = _CLIENT.DEPRECATE_EOF
 
 
 cdef tuple _NO_ARGS = ()
@@ -20,6 +20,43 @@ cdef tuple _NO_ARGS = ()
 cdef object _new_instance(object cls):
     """object.__new__(cls), through the type's own slot (no argument parsing)."""
     return (<PyTypeObject *>cls).tp_new(cls, <PyObject *>_NO_ARGS, NULL)
+
+
+# The result's fields, in the order _make_result takes them.
+cdef tuple _RESULT_FIELDS = (
+    "affected_rows", "insert_id", "warning_count", "server_status", "message",
+    "columns", "_description", "rows", "complete",
+)
+cdef object _setters_of = None  # the result type _setters belong to
+cdef list _setters = []  # its slot descriptor per field (None: set by setattr)
+
+
+cdef object _slot_descriptor(object cls, str name):
+    """cls's __slots__ member descriptor for name, or None (a plain attribute, a property)."""
+    for klass in cls.__mro__:
+        found = klass.__dict__.get(name)
+        if found is not None:
+            return found if type(found).__name__ == "member_descriptor" else None
+    return None
+
+
+cdef object _make_result(object cls, tuple values):
+    """A new cls (no __init__) with the fields of _RESULT_FIELDS set to values: through the
+    slots' descriptors directly (no attribute lookup per field), else by setattr."""
+    global _setters_of, _setters
+    if cls is not _setters_of:
+        _setters = [_slot_descriptor(cls, name) for name in _RESULT_FIELDS]
+        _setters_of = cls
+    obj = _new_instance(cls)
+    cdef Py_ssize_t i
+    for i in range(9):
+        setter = _setters[i]
+        if setter is None:
+            setattr(obj, _RESULT_FIELDS[i], values[i])
+        else:
+            setter_type = type(setter)
+            (<PyTypeObject *>setter_type).tp_descr_set(setter, obj, values[i])
+    return obj
 
 
 cdef inline Py_ssize_t _frame_len(const unsigned char *buf, Py_ssize_t p) noexcept:
@@ -53,17 +90,17 @@ def read_whole_result(core, result_type):
     buffered and it is an OK or a result set of known columns; else None, the core
     untouched. Same contract as fast_path.read_whole_result."""
     state = core._state
-    if state is not _ST_RESULT and state is not _ST_MORE:
+    if (state is not _ST_RESULT and state is not _ST_MORE) or core._binary:
         return None
-    if core._binary or core.session is not None:
-        return None  # binary rows, or OK packets carrying session state: the general path
+    if core.session is not None:
+        return None  # OK packets carrying session state (session_track): the general path
     data = core._buf
     cdef Py_ssize_t size = 0
     cdef const unsigned char *buf = _contents(data, &size)
     cdef Py_ssize_t pos = core._pos, end = core._end
     cdef int seq = core._seq
-    cdef Py_ssize_t length, start, stop, p, rows_start, nrows = 0, i
-    cdef int first_seq, rows_seq, count, head, status, warnings
+    cdef Py_ssize_t length, start, stop, p, rows_start, nrows = 0, i = 0
+    cdef int first_seq, count, head, status, warnings
     cdef bint deprecate_eof
     if pos < 0 or end > size or pos > end:
         return None
@@ -80,19 +117,14 @@ def read_whole_result(core, result_type):
         if length < 7 or buf[start + 1] >= 0xFB or buf[start + 2] >= 0xFB:
             return None
         status = buf[start + 3] | buf[start + 4] << 8
-        result = _new_instance(result_type)
-        result.affected_rows = buf[start + 1]
-        result.insert_id = buf[start + 2]
-        result.warning_count = buf[start + 5] | buf[start + 6] << 8
-        result.server_status = status
         if length > 7:
-            result.message = _utf8(<const char *>buf + start + 7, length - 7, b"replace")
+            message = _utf8(<const char *>buf + start + 7, length - 7, b"replace")
         else:
-            result.message = ""
-        result.columns = None
-        result._description = None
-        result.rows = None
-        result.complete = True
+            message = ""
+        result = _make_result(result_type, (
+            buf[start + 1], buf[start + 2], buf[start + 5] | buf[start + 6] << 8, status,
+            message, None, None, None, True,
+        ))
         core._pos = stop
         core._seq = seq
         core._need = 4
@@ -103,18 +135,20 @@ def read_whole_result(core, result_type):
     count = head
     first_seq = seq
     p = stop
-    for i in range(count):
+    while i < count:
         if end - p < 4:
             return None
         p += 4 + _frame_len(buf, p)
         if p > end:
             return None
+        i += 1
     key = (first_seq, PyBytes_FromStringAndSize(<const char *>buf + stop, p - stop))
     known = (<dict?>core._span_cache).get(key)
     if known is None:
         return None
     seq = (first_seq + count) & 0xFF
-    deprecate_eof = (core.capabilities & _DEPRECATE_EOF) != 0
+    cdef unsigned long long caps = core.capabilities
+    deprecate_eof = (caps & _DEPRECATE_EOF) != 0
     if not deprecate_eof:
         if end - p < 5 or buf[p + 3] != seq or buf[p + 4] != 0xFE:
             return None
@@ -129,7 +163,6 @@ def read_whole_result(core, result_type):
     plan = (<tuple?>cached)[0]
     description = (<tuple>cached)[1]
     rows_start = p
-    rows_seq = seq
     while True:
         if end - p < 4 or buf[p + 3] != seq:
             return None
@@ -177,14 +210,6 @@ def read_whole_result(core, result_type):
     core._need = 4
     core._finish(status)  # one move, as in fast_path.py
     columns = list(known)
-    result = _new_instance(result_type)
-    result.affected_rows = nrows
-    result.insert_id = 0
-    result.warning_count = warnings
-    result.server_status = status
-    result.message = ""
-    result.columns = columns
-    result._description = description or None
-    result.rows = rows
-    result.complete = True
-    return result
+    return _make_result(result_type, (
+        nrows, 0, warnings, status, "", columns, description or None, rows, True,
+    ))

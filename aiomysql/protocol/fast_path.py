@@ -5,13 +5,14 @@ intermediate payload and frame objects of ``send_command``.
 
 When everything the server sent in reply to the command just sent is buffered and the
 reply is of the common kind (an OK packet, or a text result set whose column definitions
-the core has parsed before), ``read_whole_result`` reads it at once: no event per packet,
-one result object filled straight from the buffer. Otherwise it returns None and leaves
-the core untouched, and the caller reads the reply event by event (``next_event``: the
-general path, which also raises the server's errors, parses new column definitions and
-joins multi-frame packets). The state moves through the core's ``_finish`` (so ``_to``):
-a reply read whole is one move from RESULT, as an OK reply is; the column and row states
-the general path passes through are never observable in between.
+the core has parsed before; never a binary-protocol reply), ``read_whole_result`` reads
+it at once: no event per packet, one result object filled straight from the buffer.
+Otherwise it returns None and leaves the core untouched, and the caller reads the reply
+event by event (``next_event``: the general path, which also raises the server's errors,
+parses new column definitions and joins multi-frame packets). The state moves through the
+core's ``_finish`` (so ``_to``): a reply read whole is one move from RESULT, as an OK
+reply is; the column and row states the general path passes through are never observable
+in between.
 
 This is the pure-Python twin of the compiled ``_speedups.read_whole_result``
 (``_fast_path.pxi``); ``_impl`` picks one. Both return None in exactly the same cases.
@@ -57,10 +58,10 @@ def read_whole_result(core: ClientCore, result_type: type[Any]) -> Any:
     when all of it is buffered and it is an OK or a result set of known columns; else None,
     the core untouched."""
     state = core._state
-    if state is not _RESULT and state is not _MORE:
+    if (state is not _RESULT and state is not _MORE) or core._binary:
         return None
-    if core._binary or core.session is not None:
-        return None  # binary rows, or OK packets carrying session state: the general path
+    if core.session is not None:
+        return None  # OK packets carrying session state (session_track): the general path
     buf, pos, end, seq = core._buf, core._pos, core._end, core._seq
     if end - pos < 4 or buf[pos + 3] != seq:
         return None

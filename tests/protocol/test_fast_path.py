@@ -272,3 +272,47 @@ def test_query_packet_refuses_a_busy_core_as_send_command_does() -> None:
         with pytest.raises(ProgrammingError, match="out of sync"):
             query_packet(core, b"SELECT 2")
         assert core.state is State.RESULT
+
+
+class PlainResult:
+    """A result type without __slots__ (its fields are set as ordinary attributes)."""
+
+    description = property(lambda self: self._description)
+
+
+@pytest.mark.parametrize("result_type", [Result, PlainResult])
+def test_any_result_type_gets_every_field(read: Reader, result_type: type[Any]) -> None:
+    core = learned()
+    for packets in ([sp.ok(affected=2, insert_id=5, warnings=1) + b"info"], result_set(True, ROWS)):
+        send(core, packets)
+        result = read(core, result_type)
+        assert type(result) is result_type
+        reference = connected()
+        send(reference, packets)
+        expected = general(reference)
+        for name in ("affected_rows", "insert_id", "warning_count", "server_status", "message"):
+            assert getattr(result, name) == getattr(expected, name), name
+        assert result.rows == expected.rows and result.complete is True
+        assert (result.columns is None) == (expected.columns is None)
+        assert result.description == expected.description
+
+
+def test_a_binary_protocol_reply_is_left_to_the_general_path(read: Reader) -> None:
+    """A prepared statement's reply (the core's _binary flag) is never read as text rows;
+    a COM_QUERY framed by query_packet is a text reply again, as after send_command."""
+    core = learned()
+    core.send_command(b"\x03SELECT")
+    core._binary = True
+    core.receive_data(sp.stream(result_set(True, ROWS), seq=1))
+    before = snapshot(core)
+    assert read(core, Result) is None
+    assert snapshot(core) == before
+    general(core)
+    for query_packet in [fast_path.query_packet] + (
+        [_compiled.query_packet] if _compiled is not None else []
+    ):
+        core._binary = True
+        query_packet(core, b"SELECT")
+        assert core._binary is False
+        core.receive_data(sp.stream(result_set(True, ROWS), seq=1))
+        assert read(core, Result) is not None
