@@ -50,7 +50,7 @@ async def test_text_and_prepared_results_of_the_same_columns_alternate(
                 assert await prepared.fetchall() == EXPECTED
             async with conn.cursor(aiomysql.SSCursor, prepared=False) as unbuffered:
                 await unbuffered.execute(sql)
-                assert await unbuffered.fetchall() == EXPECTED
+                assert tuple(await unbuffered.fetchall()) == EXPECTED
         await conn.query(f"DROP TABLE {table}")
     finally:
         conn.close()
