@@ -34,7 +34,7 @@ def same(got: Any, text: bytes) -> None:
     assert type(got) is Decimal
     assert got.as_tuple() == want.as_tuple() and str(got) == str(want) and repr(got) == repr(want)
     assert hash(got) == hash(want) and got == want and {want: 1}[got] == 1
-    with decimal.localcontext(prec=100):
+    with decimal.localcontext(decimal.Context(prec=100)):  # 3.10: no keywords
         assert got + Decimal("0.001") == want + Decimal("0.001") and got * 3 == want * 3
         assert got.quantize(Decimal("0.1")) == want.quantize(Decimal("0.1"))
     assert got.is_signed() == want.is_signed() and got.adjusted() == want.adjusted()
