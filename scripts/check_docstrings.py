@@ -28,6 +28,7 @@ PUBLIC_MODULES = (
     "aiomysql.errors",
     "aiomysql.testing",
     "aiomysql.replication",
+    "aiomysql.prepared",
     "aiomysql.charset",
     "aiomysql.sa",
     "aiomysql.sa.engine",
