@@ -34,13 +34,23 @@ SERVER_ARGS = (
 
 
 def _load_testing_module() -> ModuleType:
-    """aiomysql/testing.py from this repo, loaded alone: the suite never imports a driver."""
+    """aiomysql/testing.py from this repo, loaded alone: the suite never imports a driver.
+
+    Its ``TemporaryCluster`` builds on ``aiomysql.testing_cluster``, which imports the
+    driver; the suite needs only ``TemporaryServer``, so that base is a stand-in here.
+    """
     path = os.path.join(REPO_ROOT, "aiomysql", "testing.py")
-    module_spec = importlib.util.spec_from_file_location("_bench_testing", path)
+    package = ModuleType("_bench_aiomysql")
+    package.__path__ = []
+    cluster = ModuleType("_bench_aiomysql.testing_cluster")
+    cluster.ClusterBase = object  # type: ignore[attr-defined]
+    sys.modules["_bench_aiomysql"] = package
+    sys.modules["_bench_aiomysql.testing_cluster"] = cluster
+    module_spec = importlib.util.spec_from_file_location("_bench_aiomysql.testing", path)
     if module_spec is None or module_spec.loader is None:
         raise RuntimeError(f"cannot load {path}")
     module = importlib.util.module_from_spec(module_spec)
-    sys.modules["_bench_testing"] = module
+    sys.modules["_bench_aiomysql.testing"] = module
     module_spec.loader.exec_module(module)
     return module
 
