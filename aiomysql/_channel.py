@@ -154,9 +154,10 @@ class Channel(ManyStatements):
 
     @property
     def busy(self) -> bool:
-        """True while a command is in flight or an unbuffered result is being read."""
+        """True while a command is in flight or an unbuffered result is being read (also
+        a prepared SSCursor's server-side cursor: a pool does not hand it on so)."""
         core = self.core
-        return core is not None and core.busy
+        return core is not None and (core.busy or bool(self._cursors))
 
     def settled(self) -> bool:
         """True when nothing of an earlier statement is left to read (cheap, for cursors)."""

@@ -75,13 +75,13 @@ async def test_every_way_of_reading_fetches_in_batches(
 ) -> None:
     async with pconn.cursor(aiomysql.SSCursor) as cur:
         await cur.execute(SQL, (ROWS, 0))
-        assert open_cursors(pconn) == 1 and not pconn.channel.busy
+        assert open_cursors(pconn) == 1 and pconn.busy  # a pool would not hand it on
         assert await cur.fetchone() == (1, "r1")
         assert await cur.fetchmany(3) == expected(4, 1)
         assert await cur.fetchall() == expected(above=4)
         assert await cur.fetchone() is None and await cur.fetchall() == []
         assert log.fetches == [100, 100, 100]  # 250 rows: the third reply says "last row"
-        assert open_cursors(pconn) == 0
+        assert open_cursors(pconn) == 0 and not pconn.busy
 
         log.fetches.clear()
         cur.arraysize = 120
@@ -207,3 +207,20 @@ async def test_an_evicted_statement_closes_after_its_cursor(
         result = await conn.run_query("SHOW SESSION STATUS LIKE 'Com_stmt_close'")
         assert result.rows and int(result.rows[0][1]) >= 1
         await cur.close()
+
+
+async def test_a_pool_does_not_hand_on_a_connection_with_an_open_cursor(
+    connect_kwargs: dict[str, Any],
+) -> None:
+    async with aiomysql.create_pool(minsize=1, maxsize=1, prepared=True, **connect_kwargs) as pool:
+        conn = await pool.acquire()
+        cur = await conn.cursor(aiomysql.SSCursor)
+        await cur.execute(SQL, (ROWS, 0))
+        assert await cur.fetchone() == (1, "r1")
+        await pool.release(conn)  # the cursor was left open: the connection is dropped
+        assert conn.closed
+        async with pool.acquire() as fresh:
+            assert fresh is not conn and not fresh.busy
+            async with fresh.cursor(aiomysql.SSCursor) as cur2:
+                await cur2.execute(SQL, (3, 0))
+                assert await cur2.fetchall() == expected(3)
