@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from . import converters
 from ._io_errors import RUNNING, map_io_errors
 from ._options import ConnectOptions
+from ._server_cursor import fetch_rows
 from ._statements_many import ManyStatements
 from ._wire import Wire
 from .binary_plan import binary_plan_builder
@@ -153,9 +154,10 @@ class Channel(ManyStatements):
 
     @property
     def busy(self) -> bool:
-        """True while a command is in flight or an unbuffered result is being read."""
+        """True while a command is in flight or an unbuffered result is being read (also
+        a prepared SSCursor's server-side cursor: a pool does not hand it on so)."""
         core = self.core
-        return core is not None and core.busy
+        return core is not None and (core.busy or bool(self._cursors))
 
     def settled(self) -> bool:
         """True when nothing of an earlier statement is left to read (cheap, for cursors)."""
@@ -479,7 +481,7 @@ class Channel(ManyStatements):
         if result.complete:
             return []
         if result is not self._unbuffered:
-            raise InterfaceError(0, "this unbuffered result is no longer being read")
+            return await fetch_rows(self, result)  # a server-side cursor's (or an error)
         try:
             event = await self.next_event()
         except BaseException:

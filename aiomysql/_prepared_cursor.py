@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ._channel import UNREAD_UNBUFFERED
+from ._server_cursor import close_cursor
 from ._statement_cache import StatementHandle
 from ._statements import REPREPARE
 from .cursors import Cursor
@@ -44,6 +45,8 @@ class PreparedCursor(Cursor):
                 warnings.warn(UNREAD_UNBUFFERED, UserWarning, stacklevel=3)
             while await self.nextset():
                 pass
+        if self._unbuffered:
+            await self._end_cursor(warn=True)
         self._result = None
         self._rows = None
         self._rownumber = 0
@@ -76,6 +79,9 @@ class PreparedCursor(Cursor):
                 warnings.warn(UNREAD_UNBUFFERED, UserWarning, stacklevel=2)
             while await self.nextset():
                 pass
+        if self._unbuffered:  # rows per COM_STMT_FETCH; the last result's cursor ends
+            await self._end_cursor(warn=True)
+            channel.fetch_rows = self.arraysize
         self._executed = query
         self._prepared_run = (query, args)
         self._result = None
@@ -93,6 +99,18 @@ class PreparedCursor(Cursor):
         if result.warning_count and result.complete:
             await self._show_warnings(channel)
         return self._rowcount
+
+    async def _end_cursor(self, warn: bool) -> None:
+        """End the server-side cursor of the last result, if it is still open."""
+        result = self._result
+        if result is not None and not result.complete and self._connection is not None:
+            await close_cursor(self._channel, result, warn)
+
+    async def close(self) -> None:
+        """Close the cursor; an open server-side cursor is ended (COM_STMT_RESET) first."""
+        if self._unbuffered and self._connection is not None:
+            await self._end_cursor(warn=False)
+        await super().close()
 
     async def executemany(self, query: str, args: Iterable[Any]) -> int | None:
         """Run ``query`` once per item of ``args``: one bulk execute on MariaDB for INSERT,
@@ -118,6 +136,8 @@ class PreparedCursor(Cursor):
     async def execute_handle(self, handle: StatementHandle, args: Sequence[Any]) -> int:
         """Run an explicitly prepared statement (``Connection.prepare()``) with ``args``."""
         await self._prepare_run()
+        if self._unbuffered:
+            self._channel.fetch_rows = self.arraysize  # type: ignore[attr-defined]
         self._executed = handle.sql.decode(self._channel.encoding, "replace")
         self._prepared_run = None
         channel: Any = self._channel  # a Channel: execute_handle is not in the Protocol

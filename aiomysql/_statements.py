@@ -22,6 +22,7 @@ from collections.abc import Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import converters
+from ._server_cursor import ServerCursor, close_cursor, open_cursor
 from ._statement_cache import (
     StatementCache,
     StatementHandle,
@@ -36,6 +37,8 @@ from .protocol import events as ev
 from .protocol._impl import encode_params, execute_payload
 from .protocol.stmt_packets import (
     BINDABLE,
+    CURSOR_TYPE_NO_CURSOR,
+    CURSOR_TYPE_READ_ONLY,
     LAST_PREPARED,
     Unbindable,
     com_stmt_close,
@@ -102,6 +105,13 @@ class PreparedStatements:
         self._bindable = frozenset(
             t for t in BINDABLE if options.encoders.get(t) is converters.encoders.get(t)
         )
+        #: Open server-side cursors (_server_cursor.py): by result, and result by statement.
+        self._cursors: dict[Result, ServerCursor] = {}
+        self._cursor_stmts: dict[int, Result] = {}
+        #: Statements to close once their open cursor is done.
+        self._close_later: set[int] = set()
+        #: Rows per COM_STMT_FETCH of the next cursor (the executing SSCursor's arraysize).
+        self.fetch_rows = 1
 
     def forget_statements(self) -> None:
         """The server dropped every prepared statement (new connection, reset)."""
@@ -109,6 +119,11 @@ class PreparedStatements:
         self._by_text.clear()
         self._to_close.clear()
         self._generation += 1
+        for result in self._cursors:
+            result.complete = True
+        self._cursors.clear()
+        self._cursor_stmts.clear()
+        self._close_later.clear()
 
     @property
     def statement_cache(self) -> StatementCache:
@@ -134,6 +149,7 @@ class PreparedStatements:
             or type(args) is not tuple
             or self._to_close
             or self._echo
+            or unbuffered  # a server-side cursor (_execute)
         ):
             return self.run_prepared(sql, args, unbuffered)
         handle = self._by_text.get((sql, len(args)))
@@ -188,7 +204,11 @@ class PreparedStatements:
             stale = self._statements.get(key)
             if stale is not None:
                 self.close_handle(stale)
-        elif self._statements.get(key) is None and self._can_pipeline(key, values):
+        elif (
+            not unbuffered  # an unbuffered run opens a cursor: _execute
+            and self._statements.get(key) is None
+            and self._can_pipeline(key, values)
+        ):
             pipelined = await self._prepare_and_execute(key, values, unbuffered)
             if pipelined is None:
                 return await self._run_as_text(sql, args, unbuffered)
@@ -375,6 +395,13 @@ class PreparedStatements:
         if not self._to_close or core is None or wire is None or not core.ready:
             return
         ids, self._to_close = self._to_close, []
+        if self._cursor_stmts:  # a statement whose cursor is open closes after it
+            later = [i for i in ids if i in self._cursor_stmts]
+            if later:
+                self._close_later.update(later)
+                ids = [i for i in ids if i not in self._cursor_stmts]
+                if not ids:
+                    return
         with self._io_errors:
             wire.write(b"".join(core.send_no_reply(com_stmt_close(i)) for i in ids))
 
@@ -419,6 +446,9 @@ class PreparedStatements:
         core = self.require_core()
         if not core.idle:
             await self.settle()
+        open_result = self._cursor_stmts.get(handle.stmt_id) if self._cursor_stmts else None
+        if open_result is not None:  # executing it again would end its cursor: say so
+            await close_cursor(self, open_result, warn=True, reset=False)
         self._flush_closes()
         encoding, errors = self.encoding, self._codec_errors
         long_params = self._long_params(values)
@@ -434,12 +464,17 @@ class PreparedStatements:
                 0, f"A parameter cannot be encoded as {self.options.charset_name}: {exc}"
             ) from None
         send_types = types != handle.types
+        flags = CURSOR_TYPE_READ_ONLY if unbuffered else CURSOR_TYPE_NO_CURSOR
         request += core.send_execute(
-            com_stmt_execute(handle.stmt_id, types, nulls, data, send_types), handle.columns
+            com_stmt_execute(handle.stmt_id, types, nulls, data, send_types, flags),
+            handle.columns,
         )
         handle.types = types
         self._write(request)
-        return await self._read_result(unbuffered)
+        result = await self._read_result(unbuffered)
+        if unbuffered and result.columns is not None and not result.complete:
+            await open_cursor(self, result, handle.stmt_id, self.fetch_rows)
+        return result
 
     @staticmethod
     def _long_params(values: Sequence[Any]) -> frozenset[int]:

@@ -90,8 +90,10 @@ def read_whole_result(core, result_type):
     buffered and it is an OK or a result set of known columns; else None, the core
     untouched. Same contract as fast_path.read_whole_result."""
     state = core._state
-    if (state is not _ST_RESULT and state is not _ST_MORE) or core._binary:
+    if state is not _ST_RESULT and state is not _ST_MORE:
         return None
+    if core._binary:  # a prepared statement's reply
+        return read_whole_binary(core, result_type)
     if core.session is not None:
         return None  # OK packets carrying session state (session_track): the general path
     data = core._buf
@@ -212,4 +214,141 @@ def read_whole_result(core, result_type):
     columns = list(known)
     return _make_result(result_type, (
         nrows, 0, warnings, status, "", columns, description or None, rows, True,
+    ))
+
+
+cdef unsigned long long _CACHE_METADATA = _CLIENT.MARIADB_CLIENT_CACHE_METADATA
+cdef object _decode_binary_rows = None
+
+
+def read_whole_binary(core, result_type):
+    """The binary reply to the execute just sent, as a new ``result_type``, when all of it
+    is buffered and of the common kind; else None, the core untouched. Same contract as
+    fast_path_binary.read_whole_binary."""
+    global _decode_binary_rows
+    if _decode_binary_rows is None:
+        from ._binary_speedups import decode_binary_rows
+        _decode_binary_rows = decode_binary_rows
+    known_columns = core._exec_columns
+    if known_columns is None or core.session is not None:
+        return None
+    data = core._buf
+    cdef Py_ssize_t size = 0
+    cdef const unsigned char *buf = _contents(data, &size)
+    cdef Py_ssize_t pos = core._pos, end = core._end
+    cdef int seq = core._seq
+    cdef Py_ssize_t length, start, stop, p, rows_start, nrows = 0, i = 0
+    cdef int first_seq, rows_seq, count, head, status, warnings
+    if pos < 0 or end > size or pos > end:
+        return None
+    if end - pos < 4 or buf[pos + 3] != seq:
+        return None
+    length = _frame_len(buf, pos)
+    start = pos + 4
+    stop = start + length
+    if length == 0 or length >= MAX_FRAME or stop > end:
+        return None
+    head = buf[start]
+    seq = (seq + 1) & 0xFF
+    if head == 0:  # OK
+        if length < 7 or buf[start + 1] >= 0xFB or buf[start + 2] >= 0xFB:
+            return None
+        status = buf[start + 3] | buf[start + 4] << 8
+        if length > 7:
+            message = _utf8(<const char *>buf + start + 7, length - 7, b"replace")
+        else:
+            message = ""
+        result = _make_result(result_type, (
+            buf[start + 1], buf[start + 2], buf[start + 5] | buf[start + 6] << 8, status,
+            message, None, None, None, True,
+        ))
+        core._pos = stop
+        core._seq = seq
+        core._need = 4
+        core._exec_columns = None
+        core._finish(status)
+        return result
+    if head >= 0xFB:
+        return None
+    count = head
+    cdef unsigned long long caps = core.capabilities
+    p = stop
+    if (caps & _CACHE_METADATA) != 0 and length >= 2 and buf[start + 1] == 0:
+        if len(<list?>known_columns) != count:
+            return None
+        key = tuple(known_columns)
+    else:
+        first_seq = seq
+        while i < count:
+            if end - p < 4:
+                return None
+            p += 4 + _frame_len(buf, p)
+            if p > end:
+                return None
+            i += 1
+        known = (<dict?>core._span_cache).get(
+            (first_seq, PyBytes_FromStringAndSize(<const char *>buf + stop, p - stop))
+        )
+        if known is None or len(<tuple?>known) != len(<list?>known_columns):
+            return None
+        if list(known) != known_columns:
+            return None
+        key = known
+        seq = (first_seq + count) & 0xFF
+    if (caps & _DEPRECATE_EOF) == 0:
+        if end - p < 5 or buf[p + 3] != seq or buf[p + 4] != 0xFE:
+            return None
+        length = _frame_len(buf, p)
+        if length == 0 or length >= MAX_FRAME or p + 4 + length > end:
+            return None
+        p += 4 + length
+        seq = (seq + 1) & 0xFF
+    cached = (<dict?>core._binary_plans).get(key)
+    if cached is None:
+        return None
+    plan = (<tuple?>cached)[0]
+    description = (<tuple>cached)[1]
+    rows_start = p
+    rows_seq = seq
+    while True:
+        if end - p < 4 or buf[p + 3] != seq:
+            return None
+        length = _frame_len(buf, p)
+        start = p + 4
+        stop = start + length
+        if length == 0 or length >= MAX_FRAME or stop > end:
+            return None
+        head = buf[start]
+        if head == 0xFE:
+            break
+        if head != 0:
+            return None
+        p = stop
+        seq = (seq + 1) & 0xFF
+        nrows += 1
+    if (caps & _DEPRECATE_EOF) != 0:
+        if length < 7 or buf[start + 1] >= 0xFB or buf[start + 2] >= 0xFB:
+            return None
+        status = buf[start + 3] | buf[start + 4] << 8
+        warnings = buf[start + 5] | buf[start + 6] << 8
+    elif length >= 5:
+        warnings = buf[start + 1] | buf[start + 2] << 8
+        status = buf[start + 3] | buf[start + 4] << 8
+    else:
+        warnings = status = 0
+    cdef list rows = []
+    if nrows:
+        try:
+            _decode_binary_rows(data, rows_start, p, rows_seq, plan, rows)
+        except Exception:
+            return None
+        if len(rows) != nrows:
+            return None
+    core._pos = stop
+    core._seq = (seq + 1) & 0xFF
+    core._need = 4
+    core._exec_columns = None
+    core._finish(status)
+    return _make_result(result_type, (
+        nrows, 0, warnings, status, "", list(key), description or None, rows, True,
     ))

@@ -41,6 +41,7 @@ TWINS: dict[str, tuple[str, ...]] = {
     "aiomysql.protocol.packets": ("read_packet", "packets_end"),
     "aiomysql.protocol.escaping": ("escape_string", "escape_args"),
     "aiomysql.protocol.fast_path": ("query_packet", "read_whole_result"),
+    "aiomysql.protocol.fast_path_binary": ("read_whole_binary",),
 }
 #: The same for the second compiled module, ``_compression_speedups`` (compressed
 #: connections' per-packet loop).

@@ -5,7 +5,7 @@ intermediate payload and frame objects of ``send_command``.
 
 When everything the server sent in reply to the command just sent is buffered and the
 reply is of the common kind (an OK packet, or a text result set whose column definitions
-the core has parsed before; never a binary-protocol reply), ``read_whole_result`` reads
+the core has parsed before; a binary reply: ``fast_path_binary``), ``read_whole_result`` reads
 it at once: no event per packet, one result object filled straight from the buffer.
 Otherwise it returns None and leaves the core untouched, and the caller reads the reply
 event by event (``next_event``: the general path, which also raises the server's errors,
@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..constants import CLIENT, COMMAND
 from .commands import com_query
+from .fast_path_binary import read_whole_binary as _read_whole_binary
 from .packets import MAX_FRAME
 from .rows import decode_text_rows as _decode_text_rows
 from .state import State
@@ -58,8 +59,10 @@ def read_whole_result(core: ClientCore, result_type: type[Any]) -> Any:
     when all of it is buffered and it is an OK or a result set of known columns; else None,
     the core untouched."""
     state = core._state
-    if (state is not _RESULT and state is not _MORE) or core._binary:
+    if state is not _RESULT and state is not _MORE:
         return None
+    if core._binary:  # a prepared statement's reply (fast_path_binary.py)
+        return _read_whole_binary(core, result_type)
     if core.session is not None:
         return None  # OK packets carrying session state (session_track): the general path
     buf, pos, end, seq = core._buf, core._pos, core._end, core._seq

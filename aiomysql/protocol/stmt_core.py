@@ -191,11 +191,22 @@ class StatementCore:
         out, self._seq = frame(payload, 0)
         return out
 
-    def send_fetch(self, payload: bytes) -> bytes:
-        """Bytes of COM_STMT_FETCH: binary rows of the open cursor follow, then EOF."""
+    def send_fetch(self, payload: bytes, columns: list[Column] | None = None) -> bytes:
+        """Bytes of COM_STMT_FETCH: binary rows of the open cursor follow, then EOF.
+
+        ``columns``: the cursor's result set columns (its header's), whose decode plan the
+        rows take; other statements may have run since the header. None: the last plan.
+        """
         self._expect(State.IDLE)
         self._seq = 0
         out = self._frame(payload)
+        if columns is not None:
+            self.columns = columns
+            key = tuple(columns)
+            known = self._binary_plans.get(key)
+            if known is None:
+                known = self._new_binary_plan(key)
+            self._bplan = known[0]
         self._binary = True
         self._to(State.ROWS)
         self._need = 4

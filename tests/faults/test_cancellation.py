@@ -66,6 +66,7 @@ async def test_cancel_after_reply_leaves_connection_reusable(
     await conn.ensure_closed()
 
 
+@pytest.mark.text_protocol("prepared SSCursor: the execute makes the rows (a server cursor)")
 async def test_wait_for_on_unbuffered_read_closes(connect_kwargs: dict[str, Any]) -> None:
     conn = await aiomysql.connect(**connect_kwargs)
     cur = await conn.cursor(aiomysql.SSCursor)

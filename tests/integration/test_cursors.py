@@ -324,6 +324,7 @@ async def test_multi_statements_and_nextset(connect_kwargs: dict[str, Any]) -> N
             assert list(await cur.fetchall()) == [(4,)]
 
 
+@pytest.mark.text_protocol("prepared SSCursor: the line is idle between fetches")
 async def test_unbuffered_closed_early_drains(conn: aiomysql.Connection) -> None:
     for kind in (aiomysql.SSCursor, aiomysql.SSDictCursor):
         cur = await conn.cursor(kind)
@@ -337,6 +338,7 @@ async def test_unbuffered_closed_early_drains(conn: aiomysql.Connection) -> None
             assert await cur2.fetchone() == ("after",)
 
 
+@pytest.mark.text_protocol("prepared SSCursor: other statements run beside a server-side cursor")
 async def test_second_query_while_unbuffered_is_open(conn: aiomysql.Connection) -> None:
     async with conn.cursor(aiomysql.SSCursor) as ss:
         await ss.execute("SELECT seq FROM seq_1_to_50000")
@@ -348,6 +350,7 @@ async def test_second_query_while_unbuffered_is_open(conn: aiomysql.Connection) 
             assert await other.fetchone() == (1,)
 
 
+@pytest.mark.text_protocol("prepared SSCursor: the server makes the cursor's rows at execute")
 async def test_unbuffered_error_mid_stream_leaves_connection_usable(
     conn: aiomysql.Connection,
 ) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import aiomysql
-from aiomysql import _statement_cache
+from aiomysql import _channel, _statement_cache
 from aiomysql.protocol.stmt_packets import com_stmt_close
 
 D = datetime.date
@@ -460,7 +460,9 @@ async def test_executemany_error_mid_pipeline_leaves_connection_usable(
         await conn.query(f"DROP TABLE {table}")
 
 
-async def test_unchanged_metadata_is_not_resent(conn: aiomysql.Connection) -> None:
+async def test_unchanged_metadata_is_not_resent(
+    conn: aiomysql.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """MariaDB 10.6+ skips the column definitions of an execute when unchanged; after an
     ALTER TABLE it sends the new ones, and the rows follow them."""
     core = conn.channel.core
@@ -475,6 +477,21 @@ async def test_unchanged_metadata_is_not_resent(conn: aiomysql.Connection) -> No
         return skipped[-1]
 
     core._metadata_skipped = spy  # type: ignore[method-assign]
+    real_read = _channel.read_whole_result
+
+    def read_spy(core: Any, result_type: type[Any]) -> Any:
+        """The one-step read (fast_path_binary) of a result set: its column count packet's
+        flag byte (0: definitions skipped), as the general path's spy records it."""
+        buf, pos = core._buf, core._pos
+        flag = None
+        if core._binary and core._end - pos >= 6 and 0 < buf[pos + 4] < 0xFB:
+            flag = buf[pos + 5] == 0
+        result = real_read(core, result_type)
+        if result is not None and flag is not None:
+            skipped.append(flag)
+        return result
+
+    monkeypatch.setattr(_channel, "read_whole_result", read_spy)
     table = "ps_meta_" + uuid.uuid4().hex[:12]
     await conn.query(f"CREATE TABLE {table} (id INT PRIMARY KEY, a VARCHAR(10))")
     try:

@@ -427,7 +427,12 @@ def same(a: Any, b: Any) -> bool:
         return False
     if a[0] == "raised":
         return bool(a[1] is b[1])
-    return [(type(x), x) for x in a[1]] == [(type(x), x) for x in b[1]]
+    return [_key(x) for x in a[1]] == [_key(x) for x in b[1]]
+
+
+def _key(x: Any) -> tuple[type, Any]:
+    """A value as compared: NaN (a DOUBLE's bytes may say so) equals NaN here."""
+    return (type(x), "nan" if isinstance(x, float) and x != x else x)
 
 
 @FUZZ

@@ -58,6 +58,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "aiomysql._statement_cache",
             "aiomysql._statements",
             "aiomysql._statements_many",
+            "aiomysql._server_cursor",
             "aiomysql._kill_query",
             "aiomysql.local_infile",
             "aiomysql._hosts",
